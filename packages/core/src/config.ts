@@ -1,0 +1,94 @@
+import { ModelLoadError } from "./errors.js";
+
+/** File name of the model folder's own config (DESIGN §3). */
+export const CONFIG_FILE = "highlight_config.json";
+/** Format tag written by the project's export tooling. */
+export const CONFIG_FORMAT = "semantic-highlight/v1";
+
+/**
+ * What the pipeline needs to know about a model that `tokenizer.json` and the ONNX graph do not say.
+ * Read from `highlight_config.json` (snake_case keys, written by the Python export tooling).
+ */
+export interface ModelConfig {
+  /** Human-readable model name. */
+  name: string;
+  /** Free-text description. */
+  description?: string;
+  /** ONNX file inside the folder (default `model.onnx`). External weights (`<file>_data`) sit beside it. */
+  modelFile: string;
+  /** Maximum sequence length of one block, special tokens included. */
+  maxLength: number;
+  /** Default keep threshold on sentence scores (a sentence is kept when its score is strictly greater). */
+  threshold: number;
+  /** Longest fragment of one sentence, in tokens; default max(16, maxLength / 2) as in the reference. */
+  fragmentLength?: number;
+  /** Name of the per-token pruning output, shape [batch, seq, 2]. */
+  pruningOutput: string;
+  /** Name of the rerank output, shape [batch, 1]; `null` when the model has no ranking head. */
+  rankingOutput: string | null;
+  /** Languages the model was trained for (informational). */
+  languages: string[];
+}
+
+function fail(file: string, problem: string): never {
+  throw new ModelLoadError(file, problem);
+}
+
+/** {@link ModelConfig} plus whether the config named the ranking output itself (then the graph must have it). */
+export interface ParsedModelConfig extends ModelConfig {
+  rankingOutputDeclared: boolean;
+}
+
+/** Validates the parsed JSON of `highlight_config.json` and maps it to {@link ModelConfig}. */
+export function parseModelConfig(json: unknown, file: string): ParsedModelConfig {
+  if (json === null || typeof json !== "object" || Array.isArray(json)) fail(file, "expected a JSON object");
+  const raw = json as Record<string, unknown>;
+
+  const maxLength = raw.max_length;
+  if (typeof maxLength !== "number" || !Number.isInteger(maxLength) || maxLength < 8) {
+    fail(file, `"max_length" must be an integer >= 8 (got ${JSON.stringify(maxLength)})`);
+  }
+  const threshold = raw.threshold;
+  if (typeof threshold !== "number" || !(threshold >= 0 && threshold < 1)) {
+    fail(file, `"threshold" must be a number in [0, 1) (got ${JSON.stringify(threshold)})`);
+  }
+  const optionalString = (key: string, fallback: string): string => {
+    const value = raw[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== "string" || value.length === 0) fail(file, `"${key}" must be a non-empty string`);
+    return value;
+  };
+  const fragmentLength = raw.fragment_length;
+  if (fragmentLength !== undefined && fragmentLength !== null) {
+    if (typeof fragmentLength !== "number" || !Number.isInteger(fragmentLength) || fragmentLength < 1) {
+      fail(file, `"fragment_length" must be a positive integer or null`);
+    }
+  }
+  const rankingOutput = raw.ranking_output;
+  if (rankingOutput !== undefined && rankingOutput !== null && (typeof rankingOutput !== "string" || !rankingOutput)) {
+    fail(file, `"ranking_output" must be a string or null`);
+  }
+  const languages = raw.languages ?? [];
+  if (!Array.isArray(languages) || !languages.every((l) => typeof l === "string")) {
+    fail(file, `"languages" must be an array of strings`);
+  }
+
+  const config: ParsedModelConfig = {
+    name: optionalString("name", "unnamed"),
+    modelFile: optionalString("model_file", "model.onnx"),
+    maxLength,
+    threshold,
+    pruningOutput: optionalString("pruning_output", "pruning_logits"),
+    rankingOutput: rankingOutput === undefined ? "ranking_logits" : (rankingOutput as string | null),
+    languages: languages as string[],
+    rankingOutputDeclared: rankingOutput !== undefined,
+  };
+  if (typeof raw.description === "string") config.description = raw.description;
+  if (typeof fragmentLength === "number") config.fragmentLength = fragmentLength;
+  return config;
+}
+
+/** The reference fragment limit: max(16, maxLength / 2) tokens. */
+export function defaultFragmentLength(maxLength: number): number {
+  return Math.max(16, Math.floor(maxLength / 2));
+}

@@ -1,0 +1,393 @@
+/**
+ * The public entry point: `SemanticHighlighter.load(model)` then `highlight(query, documents)`.
+ * Orchestrates the pure stages (segmentation → tokenization → packing → inference → aggregation →
+ * selection) around one stateful ONNX session.
+ */
+import { defaultFragmentLength, type ModelConfig } from "./config.js";
+import { InvalidInputError, QueryTooLongError, throwIfAborted } from "./errors.js";
+import { fragmentScore, SentenceScoreAccumulator, sigmoid, type AggregationMode } from "./aggregation.js";
+import { looksLikeHubId, resolveHubModel, type HubOptions } from "./hub.js";
+import { loadModelFolder, type LoadedModel } from "./model.js";
+import { buildBatches, contextCapacity, layoutBlock, packBlocks, type Block } from "./packing.js";
+import type { RuntimeOptions } from "./runtime.js";
+import { segmentSentences, type SegmentationOptions, type SentenceSpan } from "./segmentation.js";
+import { selectSentences, validateSelectionOptions, type KeepReason, type SelectionOptions } from "./selection.js";
+import type { TextTokenizer } from "./tokenization.js";
+
+/** A document to highlight: plain text (segmented for you), or text already split into sentences. */
+export type DocumentInput =
+  | string
+  | { text: string; id?: string }
+  | {
+      /** Sentences whose concatenation is the document (keep their whitespace: offsets index the join). */
+      sentences: readonly string[];
+      id?: string;
+    };
+
+/** Per-call options; anything left out falls back to the highlighter's defaults, then the model config. */
+export interface HighlightOptions extends Partial<SelectionOptions> {
+  /** Token → fragment aggregation. Default "mean" (Open Provence); "decision" is naver's variant. */
+  aggregation?: AggregationMode;
+  /** Text inserted between kept sentences that are not adjacent in the original. Default "" (none). */
+  separator?: string;
+  /** Return documents sorted by rerank score, best first (stable). Default false: input order. */
+  sortByRerankScore?: boolean;
+  /** Block length in tokens, special tokens included; at most the model's `max_length`. */
+  maxLength?: number;
+  /** Longest sentence fragment in tokens. Default max(16, maxLength / 2). */
+  fragmentLength?: number;
+  /** Most blocks per onnxruntime call. Default 8. */
+  batchSize?: number;
+  /** Most padded tokens per onnxruntime call (bounds memory). Default 8192. */
+  maxBatchTokens?: number;
+  /** Sentence segmentation settings for text documents. */
+  segmentation?: SegmentationOptions;
+  /** Cancels the call between batches with an `AbortError`. */
+  signal?: AbortSignal;
+}
+
+/** One sentence of a result. */
+export interface SentenceResult {
+  /** Position of the sentence in the document. */
+  index: number;
+  /** The sentence exactly as it is in the document (`document.slice(start, end)`). */
+  text: string;
+  /** UTF-16 offset of the first character in the document. */
+  start: number;
+  /** UTF-16 offset after the last character. */
+  end: number;
+  /** Relevance score in [0, 1]: mean keep probability of its tokens (see `aggregation`). */
+  score: number;
+  /** Number of tokens of the sentence (tokenized on its own, no special tokens). */
+  tokens: number;
+  /** Whether the sentence is in the pruned text. */
+  kept: boolean;
+  /** Why it was kept (`null` when pruned). */
+  keepReason: KeepReason | null;
+}
+
+/** Size of a document before and after pruning. */
+export interface Compression {
+  charactersBefore: number;
+  charactersAfter: number;
+  tokensBefore: number;
+  tokensAfter: number;
+  /** Share of characters removed, 0..1. */
+  characterReduction: number;
+  /** Share of tokens removed, 0..1. */
+  tokenReduction: number;
+}
+
+/** The highlight of one document. */
+export interface HighlightResult {
+  /** Index of the document in the call's input (results may be reordered by rerank score). */
+  documentIndex: number;
+  /** The input's `id`, when it had one. */
+  id?: string;
+  /** The original document text. */
+  text: string;
+  /** Every sentence with its score, in document order. */
+  sentences: SentenceResult[];
+  /** The kept sentences, in document order. */
+  keptSentences: SentenceResult[];
+  /** Every sentence's score, in document order (same numbers as `sentences[i].score`). */
+  sentenceScores: number[];
+  /** Kept sentences joined in order, original text, with `separator` between non-adjacent ones. */
+  prunedText: string;
+  /** sigmoid(max ranking logit over the document's blocks); 0 when no sentence scored above the threshold. */
+  rerankScore: number;
+  /** The max ranking logit itself, or `null` (no ranking head, or an empty document). */
+  rankingLogit: number | null;
+  /** Whether any sentence scored above the threshold. */
+  relevant: boolean;
+  compression: Compression;
+  /** Model blocks this document needed. */
+  blocks: number;
+}
+
+/** Wall-clock time per stage of one call, in milliseconds. */
+export interface HighlightTimings {
+  segmentationMs: number;
+  tokenizationMs: number;
+  packingMs: number;
+  inferenceMs: number;
+  aggregationMs: number;
+  totalMs: number;
+}
+
+/** What one `highlight` call returns. */
+export interface HighlightResponse {
+  /** One result per document, in input order (or by rerank score with `sortByRerankScore`). */
+  results: HighlightResult[];
+  timings: HighlightTimings;
+  /** Work sent to the model. */
+  stats: { blocks: number; batches: number; tokens: number; paddingTokens: number; queryTokens: number };
+  /** Threshold that was applied. */
+  threshold: number;
+}
+
+/** How to load a highlighter. */
+export interface HighlighterLoadOptions {
+  /** onnxruntime session settings. */
+  runtime?: RuntimeOptions;
+  /** Hub settings, used when the model reference is a hub id. */
+  hub?: HubOptions;
+  /** Defaults for every `highlight` call. */
+  defaults?: HighlightOptions;
+}
+
+interface PreparedDocument {
+  text: string;
+  id?: string;
+  spans: SentenceSpan[];
+  tokenIds: number[][];
+}
+
+const now = () => performance.now();
+
+function prepareText(input: DocumentInput, index: number, segmentation: SegmentationOptions | undefined): Omit<PreparedDocument, "tokenIds"> {
+  if (typeof input === "string") return { text: input, spans: segmentSentences(input, segmentation) };
+  if (input === null || typeof input !== "object") {
+    throw new InvalidInputError(`documents[${index}] must be a string, { text } or { sentences } (got ${input === null ? "null" : typeof input})`);
+  }
+  const id = (input as { id?: unknown }).id;
+  if (id !== undefined && typeof id !== "string") throw new InvalidInputError(`documents[${index}].id must be a string`);
+  const withId = <T extends object>(doc: T) => (id === undefined ? doc : { ...doc, id });
+  if ("sentences" in input) {
+    if (!Array.isArray(input.sentences) || !input.sentences.every((s) => typeof s === "string")) {
+      throw new InvalidInputError(`documents[${index}].sentences must be an array of strings`);
+    }
+    const spans: SentenceSpan[] = [];
+    let offset = 0;
+    for (const sentence of input.sentences) {
+      spans.push({ text: sentence, start: offset, end: offset + sentence.length });
+      offset += sentence.length;
+    }
+    return withId({ text: input.sentences.join(""), spans });
+  }
+  if (typeof (input as { text?: unknown }).text !== "string") {
+    throw new InvalidInputError(`documents[${index}] must be a string, { text } or { sentences }`);
+  }
+  return withId({ text: input.text, spans: segmentSentences(input.text, segmentation) });
+}
+
+/**
+ * Scores every sentence of retrieved documents against a query with a Provence-family model and keeps
+ * the relevant ones. One instance holds one ONNX session; share it across callers (calls are queued
+ * per session, so concurrent calls are safe).
+ */
+export class SemanticHighlighter {
+  /** The model's config (`highlight_config.json`). */
+  readonly config: ModelConfig;
+  /** Folder the model was loaded from. */
+  readonly modelDirectory: string;
+  /** The model's tokenizer. */
+  readonly tokenizer: TextTokenizer;
+  private readonly model: LoadedModel;
+  private readonly defaults: HighlightOptions;
+
+  private constructor(model: LoadedModel, defaults: HighlightOptions) {
+    this.model = model;
+    this.config = model.config;
+    this.modelDirectory = model.directory;
+    this.tokenizer = model.tokenizer;
+    this.defaults = { ...defaults };
+  }
+
+  /**
+   * Loads a model from a local folder or a Hugging Face hub id (`org/name`, cached; downloaded only when
+   * missing and online).
+   */
+  static async load(model: string, options: HighlighterLoadOptions = {}): Promise<SemanticHighlighter> {
+    if (typeof model !== "string" || model.trim() === "") throw new InvalidInputError("model must be a folder path or a hub id");
+    const directory = looksLikeHubId(model) ? await resolveHubModel(model, options.hub) : model;
+    const loaded = await loadModelFolder(directory, options.runtime);
+    const highlighter = new SemanticHighlighter(loaded, options.defaults ?? {});
+    highlighter.resolveOptions({}); // validate defaults early
+    return highlighter;
+  }
+
+  /** Highlights one document. */
+  async highlightOne(query: string, document: DocumentInput, options: HighlightOptions = {}): Promise<HighlightResult> {
+    const response = await this.highlight(query, [document], options);
+    return response.results[0]!;
+  }
+
+  /**
+   * Highlights many documents for one query. All documents are packed and batched together, so one call
+   * with ten documents is cheaper than ten calls.
+   */
+  async highlight(query: string, documents: readonly DocumentInput[], options: HighlightOptions = {}): Promise<HighlightResponse> {
+    const started = now();
+    if (typeof query !== "string") throw new InvalidInputError(`query must be a string (got ${typeof query})`);
+    if (query.trim() === "") throw new InvalidInputError("query is empty: give the question the documents should answer");
+    if (!Array.isArray(documents)) throw new InvalidInputError("documents must be an array (use highlightOne for a single document)");
+    const opts = this.resolveOptions(options);
+    throwIfAborted(opts.signal);
+    const tokenizer = this.model.tokenizer;
+    const timings: HighlightTimings = { segmentationMs: 0, tokenizationMs: 0, packingMs: 0, inferenceMs: 0, aggregationMs: 0, totalMs: 0 };
+
+    let mark = now();
+    const texts = documents.map((doc, i) => prepareText(doc, i, opts.segmentation));
+    timings.segmentationMs = now() - mark;
+
+    mark = now();
+    const queryIds = tokenizer.encode(query);
+    // Whitespace-only sentences carry no meaning: they are not sent to the model and score 0.
+    const encodeSentence = (text: string) => (text.trim() === "" ? [] : tokenizer.encode(text));
+    const prepared: PreparedDocument[] = texts.map((doc) => ({ ...doc, tokenIds: doc.spans.map((s) => encodeSentence(s.text)) }));
+    timings.tokenizationMs = now() - mark;
+
+    mark = now();
+    const capacity = contextCapacity(opts.maxLength, queryIds.length, tokenizer.template);
+    if (capacity < 1) throw new QueryTooLongError(queryIds.length, opts.maxLength - tokenizer.template.specialTokenCount - 1);
+    const blocks: Block[] = prepared.flatMap((doc, d) => packBlocks(d, doc.tokenIds, capacity, opts.fragmentLength));
+    const layouts = blocks.map((block) => layoutBlock(block, queryIds, tokenizer.template));
+    const batches = buildBatches(layouts, tokenizer.padId, { maxBatchSize: opts.batchSize, maxBatchTokens: opts.maxBatchTokens });
+    timings.packingMs = now() - mark;
+
+    const accumulators = prepared.map((doc) => new SentenceScoreAccumulator(doc.spans.length));
+    const maxRankingLogit = prepared.map((): number | null => null);
+    let paddingTokens = 0;
+    let sentTokens = 0;
+    for (const batch of batches) {
+      throwIfAborted(opts.signal);
+      mark = now();
+      const output = await this.model.session.run(batch);
+      timings.inferenceMs += now() - mark;
+      mark = now();
+      sentTokens += batch.batchSize * batch.sequenceLength;
+      paddingTokens += batch.batchSize * batch.sequenceLength - batch.realTokens;
+      batch.blockIndexes.forEach((blockIndex, row) => {
+        const block = blocks[blockIndex]!;
+        let position = batch.contextStarts[row]!;
+        for (const fragment of block.fragments) {
+          const score = fragmentScore(output.pruningLogits, row * batch.sequenceLength, position, fragment.tokenIds.length, opts.aggregation, opts.threshold);
+          accumulators[block.documentIndex]!.add(fragment.sentenceIndex, score);
+          position += fragment.tokenIds.length;
+        }
+        if (output.rankingLogits) {
+          const logit = output.rankingLogits[row]!;
+          const best = maxRankingLogit[block.documentIndex];
+          if (best === null || best === undefined || logit > best) maxRankingLogit[block.documentIndex] = logit;
+        }
+      });
+      timings.aggregationMs += now() - mark;
+    }
+
+    mark = now();
+    const blockCounts = new Array<number>(prepared.length).fill(0);
+    for (const block of blocks) blockCounts[block.documentIndex]!++;
+    const results = prepared.map((doc, d) =>
+      buildResult(doc, d, accumulators[d]!.scores(), maxRankingLogit[d] ?? null, blockCounts[d]!, opts),
+    );
+    if (opts.sortByRerankScore) results.sort((a, b) => b.rerankScore - a.rerankScore || a.documentIndex - b.documentIndex);
+    timings.aggregationMs += now() - mark;
+    timings.totalMs = now() - started;
+    return {
+      results,
+      timings,
+      stats: { blocks: blocks.length, batches: batches.length, tokens: sentTokens, paddingTokens, queryTokens: queryIds.length },
+      threshold: opts.threshold,
+    };
+  }
+
+  /** Frees the ONNX session. The highlighter cannot be used afterwards. */
+  async dispose(): Promise<void> {
+    await this.model.session.release();
+  }
+
+  private resolveOptions(options: HighlightOptions): ResolvedOptions {
+    const merged: HighlightOptions = { ...this.defaults, ...stripUndefined(options) };
+    const maxLength = merged.maxLength ?? this.config.maxLength;
+    if (!Number.isInteger(maxLength) || maxLength < 2 || maxLength > this.config.maxLength) {
+      throw new InvalidInputError(`maxLength must be an integer between 2 and the model's max_length ${this.config.maxLength} (got ${maxLength})`);
+    }
+    const resolved: ResolvedOptions = {
+      ...merged,
+      threshold: merged.threshold ?? this.config.threshold,
+      aggregation: merged.aggregation ?? "mean",
+      separator: merged.separator ?? "",
+      maxLength,
+      fragmentLength: merged.fragmentLength ?? this.config.fragmentLength ?? defaultFragmentLength(maxLength),
+      batchSize: merged.batchSize ?? 8,
+      maxBatchTokens: merged.maxBatchTokens ?? 8192,
+    };
+    try {
+      validateSelectionOptions(resolved);
+    } catch (error) {
+      throw new InvalidInputError((error as Error).message);
+    }
+    if (resolved.aggregation !== "mean" && resolved.aggregation !== "decision") {
+      throw new InvalidInputError(`aggregation must be "mean" or "decision" (got ${String(resolved.aggregation)})`);
+    }
+    for (const key of ["fragmentLength", "batchSize", "maxBatchTokens"] as const) {
+      if (!Number.isInteger(resolved[key]) || resolved[key] < 1) throw new InvalidInputError(`${key} must be a positive integer (got ${resolved[key]})`);
+    }
+    if (typeof resolved.separator !== "string") throw new InvalidInputError("separator must be a string");
+    return resolved;
+  }
+}
+
+type ResolvedOptions = HighlightOptions &
+  SelectionOptions & {
+    aggregation: AggregationMode;
+    separator: string;
+    maxLength: number;
+    fragmentLength: number;
+    batchSize: number;
+    maxBatchTokens: number;
+  };
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function buildResult(doc: PreparedDocument, documentIndex: number, scores: number[], rankingLogit: number | null, blocks: number, opts: ResolvedOptions): HighlightResult {
+  const tokenCounts = doc.tokenIds.map((ids) => ids.length);
+  const selection = selectSentences(scores, tokenCounts, opts);
+  const sentences: SentenceResult[] = doc.spans.map((span, i) => ({
+    index: i,
+    text: span.text,
+    start: span.start,
+    end: span.end,
+    score: scores[i]!,
+    tokens: tokenCounts[i]!,
+    kept: selection.reasons[i] !== null,
+    keepReason: selection.reasons[i]!,
+  }));
+  const keptSentences = sentences.filter((s) => s.kept);
+  let prunedText = "";
+  keptSentences.forEach((s, k) => {
+    if (k > 0 && opts.separator && keptSentences[k - 1]!.index !== s.index - 1) prunedText += opts.separator;
+    prunedText += s.text;
+  });
+  const tokensBefore = tokenCounts.reduce((a, b) => a + b, 0);
+  const tokensAfter = keptSentences.reduce((a, s) => a + s.tokens, 0);
+  const charactersAfter = prunedText.length;
+  const relevant = selection.anyRelevant;
+  // Without a ranking head the best sentence score stands in for the rerank score.
+  const rawRerank = rankingLogit !== null ? sigmoid(rankingLogit) : scores.reduce((a, b) => Math.max(a, b), 0);
+  const result: HighlightResult = {
+    documentIndex,
+    text: doc.text,
+    sentences,
+    keptSentences,
+    sentenceScores: scores,
+    prunedText,
+    rerankScore: relevant ? rawRerank : 0,
+    rankingLogit,
+    relevant,
+    compression: {
+      charactersBefore: doc.text.length,
+      charactersAfter,
+      tokensBefore,
+      tokensAfter,
+      characterReduction: doc.text.length === 0 ? 0 : 1 - charactersAfter / doc.text.length,
+      tokenReduction: tokensBefore === 0 ? 0 : 1 - tokensAfter / tokensBefore,
+    },
+    blocks,
+  };
+  if (doc.id !== undefined) result.id = doc.id;
+  return result;
+}

@@ -1,0 +1,48 @@
+/**
+ * @semantic-highlight/core — semantic highlighting and context pruning with Provence-family models.
+ *
+ * ```ts
+ * const highlighter = await SemanticHighlighter.load("./models/default");
+ * const { results } = await highlighter.highlight("How do I make Python faster?", [doc1, doc2]);
+ * console.log(results[0].prunedText, results[0].rerankScore);
+ * ```
+ */
+export { SemanticHighlighter } from "./highlighter.js";
+export type {
+  Compression,
+  DocumentInput,
+  HighlighterLoadOptions,
+  HighlightOptions,
+  HighlightResponse,
+  HighlightResult,
+  HighlightTimings,
+  SentenceResult,
+} from "./highlighter.js";
+export {
+  AbortError,
+  InferenceError,
+  InvalidInputError,
+  ModelLoadError,
+  ModelNotAvailableOfflineError,
+  QueryTooLongError,
+  SemanticHighlightError,
+} from "./errors.js";
+export type { SemanticHighlightErrorCode } from "./errors.js";
+export { CONFIG_FILE, defaultFragmentLength, parseModelConfig } from "./config.js";
+export type { ModelConfig } from "./config.js";
+export { segmentSentences } from "./segmentation.js";
+export type { SegmentationOptions, SentenceSpan } from "./segmentation.js";
+export { TextTokenizer } from "./tokenization.js";
+export type { PairTemplate, TokenizerFiles } from "./tokenization.js";
+export { buildBatches, contextCapacity, layoutBlock, packBlocks, splitIntoFragments } from "./packing.js";
+export type { Batch, BatchingOptions, Block, BlockLayout, Fragment } from "./packing.js";
+export { fragmentScore, keepProbability, SentenceScoreAccumulator, sigmoid } from "./aggregation.js";
+export type { AggregationMode } from "./aggregation.js";
+export { selectSentences, validateSelectionOptions } from "./selection.js";
+export type { KeepReason, Selection, SelectionOptions } from "./selection.js";
+export { OnnxModelSession } from "./runtime.js";
+export type { BatchOutput, OutputNames, RuntimeOptions } from "./runtime.js";
+export { loadModelFiles, loadModelFolder } from "./model.js";
+export type { LoadedModel } from "./model.js";
+export { defaultHubCacheDir, looksLikeHubId, resolveHubModel } from "./hub.js";
+export type { HubOptions } from "./hub.js";

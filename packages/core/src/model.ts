@@ -1,0 +1,82 @@
+/**
+ * Loading a model folder (DESIGN §3): `highlight_config.json`, `tokenizer.json` (+ `tokenizer_config.json`)
+ * and the ONNX graph, each validated with an error that names the file and what is wrong.
+ */
+import { existsSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+
+import { CONFIG_FILE, parseModelConfig, type ModelConfig } from "./config.js";
+import { ModelLoadError } from "./errors.js";
+import { OnnxModelSession, type RuntimeOptions } from "./runtime.js";
+import { TextTokenizer } from "./tokenization.js";
+
+/** Everything a highlighter needs from one model folder. */
+export interface LoadedModel {
+  /** Absolute path of the folder. */
+  directory: string;
+  config: ModelConfig;
+  tokenizer: TextTokenizer;
+  session: OnnxModelSession;
+}
+
+async function readJson(file: string, required: boolean): Promise<unknown> {
+  if (!existsSync(file)) {
+    if (!required) return undefined;
+    throw new ModelLoadError(file, "file is missing from the model folder");
+  }
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (cause) {
+    throw new ModelLoadError(file, `cannot read the file: ${(cause as Error).message}`, { cause });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new ModelLoadError(file, `not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Reads and validates config and tokenizer of a model folder, without creating the ONNX session. */
+export async function loadModelFiles(directory: string): Promise<{ directory: string; config: ModelConfig; tokenizer: TextTokenizer; modelPath: string; rankingOutputDeclared: boolean }> {
+  const dir = path.resolve(directory);
+  if (!existsSync(dir)) throw new ModelLoadError(dir, "model folder does not exist");
+  if (!statSync(dir).isDirectory()) throw new ModelLoadError(dir, "expected a model folder, found a file");
+
+  const configFile = path.join(dir, CONFIG_FILE);
+  const rawConfig = await readJson(configFile, true);
+  const { rankingOutputDeclared, ...config } = parseModelConfig(rawConfig, configFile);
+  const tokenizerFile = path.join(dir, "tokenizer.json");
+  const tokenizerJson = await readJson(tokenizerFile, true);
+  const tokenizerConfig = await readJson(path.join(dir, "tokenizer_config.json"), false);
+  const tokenizer = TextTokenizer.fromJSON({ tokenizerJson, tokenizerConfig }, tokenizerFile);
+
+  // Cross-checks: the config and the tokenizer must describe the same model.
+  const raw = rawConfig as Record<string, unknown>;
+  if (typeof raw.vocab_size === "number" && raw.vocab_size !== tokenizer.vocabSize) {
+    throw new ModelLoadError(tokenizerFile, `tokenizer has ${tokenizer.vocabSize} tokens but ${CONFIG_FILE} says vocab_size ${raw.vocab_size}: tokenizer and model do not match`);
+  }
+  if (typeof raw.pad_token_id === "number" && raw.pad_token_id !== tokenizer.padId) {
+    throw new ModelLoadError(tokenizerFile, `tokenizer pads with id ${tokenizer.padId} but ${CONFIG_FILE} says pad_token_id ${raw.pad_token_id}`);
+  }
+  if (config.maxLength <= tokenizer.template.specialTokenCount + 1) {
+    throw new ModelLoadError(configFile, `max_length ${config.maxLength} leaves no room next to ${tokenizer.template.specialTokenCount} special tokens`);
+  }
+
+  const modelPath = path.join(dir, config.modelFile);
+  if (!existsSync(modelPath)) throw new ModelLoadError(modelPath, `ONNX file named by ${CONFIG_FILE} ("model_file") is missing`);
+  if (statSync(modelPath).size === 0) throw new ModelLoadError(modelPath, "ONNX file is empty");
+  return { directory: dir, config, tokenizer, modelPath, rankingOutputDeclared };
+}
+
+/** Loads and validates a model folder and opens its ONNX session. */
+export async function loadModelFolder(directory: string, runtime: RuntimeOptions = {}): Promise<LoadedModel> {
+  const files = await loadModelFiles(directory);
+  const session = await OnnxModelSession.create(
+    files.modelPath,
+    { pruning: files.config.pruningOutput, ranking: files.config.rankingOutput, rankingRequired: files.rankingOutputDeclared },
+    runtime,
+  );
+  return { directory: files.directory, config: files.config, tokenizer: files.tokenizer, session };
+}

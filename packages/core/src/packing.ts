@@ -1,0 +1,166 @@
+/**
+ * Fragments and blocks (DESIGN §4.3–4.5). Pure functions: token ids in, layouts out.
+ *
+ * A sentence longer than the fragment limit is cut into consecutive fragments; fragments are packed
+ * greedily, in order, into blocks that hold `query + context + special tokens` within `maxLength`.
+ * Each block belongs to one document; the blocks of every document in a call are batched together.
+ */
+import type { PairTemplate } from "./tokenization.js";
+
+/** A run of at most `fragmentLength` tokens of one sentence. */
+export interface Fragment {
+  /** Index of the sentence inside its document. */
+  sentenceIndex: number;
+  /** Token ids of this piece of the sentence. */
+  tokenIds: readonly number[];
+}
+
+/** Fragments of one document that go through the model together with the query. */
+export interface Block {
+  /** Index of the document inside the call. */
+  documentIndex: number;
+  /** Fragments in document order. */
+  fragments: Fragment[];
+  /** Number of context tokens (sum of the fragments' lengths). */
+  contextLength: number;
+}
+
+/** Cuts one sentence's tokens into consecutive, non-overlapping fragments of at most `fragmentLength`. */
+export function splitIntoFragments(sentenceIndex: number, tokenIds: readonly number[], fragmentLength: number): Fragment[] {
+  if (!(fragmentLength >= 1)) throw new RangeError(`fragmentLength must be >= 1 (got ${fragmentLength})`);
+  const fragments: Fragment[] = [];
+  for (let start = 0; start < tokenIds.length; start += fragmentLength) {
+    fragments.push({ sentenceIndex, tokenIds: tokenIds.slice(start, start + fragmentLength) });
+  }
+  return fragments;
+}
+
+/**
+ * Packs a document's sentences into blocks: fragments in order, a new block whenever the next fragment
+ * does not fit in `contextCapacity` tokens. Sentences with no tokens produce no fragments.
+ */
+export function packBlocks(
+  documentIndex: number,
+  sentenceTokenIds: readonly (readonly number[])[],
+  contextCapacity: number,
+  fragmentLength: number,
+): Block[] {
+  if (!(contextCapacity >= 1)) throw new RangeError(`contextCapacity must be >= 1 (got ${contextCapacity})`);
+  // A fragment can never be longer than a block's context room.
+  const limit = Math.min(fragmentLength, contextCapacity);
+  const blocks: Block[] = [];
+  let current: Block | null = null;
+  sentenceTokenIds.forEach((ids, sentenceIndex) => {
+    for (const fragment of splitIntoFragments(sentenceIndex, ids, limit)) {
+      if (current === null || current.contextLength + fragment.tokenIds.length > contextCapacity) {
+        current = { documentIndex, fragments: [], contextLength: 0 };
+        blocks.push(current);
+      }
+      current.fragments.push(fragment);
+      current.contextLength += fragment.tokenIds.length;
+    }
+  });
+  return blocks;
+}
+
+/** Context tokens one block can hold next to the query and the template's special tokens. */
+export function contextCapacity(maxLength: number, queryLength: number, template: PairTemplate): number {
+  return maxLength - queryLength - template.specialTokenCount;
+}
+
+/** Input ids of one block laid out with the pair template, and where its context starts. */
+export interface BlockLayout {
+  inputIds: number[];
+  typeIds: number[];
+  /** Position of the first context token in `inputIds`. */
+  contextStart: number;
+}
+
+/** Lays a block out as `prefix query middle context suffix`. */
+export function layoutBlock(block: Block, queryIds: readonly number[], template: PairTemplate): BlockLayout {
+  const inputIds: number[] = [...template.prefix, ...queryIds, ...template.middle];
+  const t = template.typeIds;
+  const typeIds: number[] = [...t.prefix, ...new Array<number>(queryIds.length).fill(t.query), ...t.middle];
+  const contextStart = inputIds.length;
+  for (const fragment of block.fragments) {
+    for (const id of fragment.tokenIds) inputIds.push(id);
+  }
+  for (let i = 0; i < block.contextLength; i++) typeIds.push(t.context);
+  inputIds.push(...template.suffix);
+  typeIds.push(...t.suffix);
+  return { inputIds, typeIds, contextStart };
+}
+
+/** Tensors for one `session.run`: blocks padded on the right to the longest in the batch. */
+export interface Batch {
+  /** Indexes into the call's block list, one per row. */
+  blockIndexes: number[];
+  /** Position of each row's first context token. */
+  contextStarts: number[];
+  batchSize: number;
+  sequenceLength: number;
+  inputIds: BigInt64Array;
+  attentionMask: BigInt64Array;
+  tokenTypeIds: BigInt64Array;
+  /** Real (non-padding) tokens in this batch. */
+  realTokens: number;
+}
+
+/** How blocks are grouped into batches. */
+export interface BatchingOptions {
+  /** Most blocks per `session.run`. */
+  maxBatchSize: number;
+  /** Most tokens (rows × padded length) per `session.run`; bounds memory for long blocks. */
+  maxBatchTokens: number;
+}
+
+/**
+ * Groups blocks into padded batches. Blocks are sorted by length first (stable), so blocks of similar
+ * length share a batch and little compute is spent on padding.
+ */
+export function buildBatches(layouts: readonly BlockLayout[], padId: number, options: BatchingOptions): Batch[] {
+  const order = layouts.map((_, i) => i).sort((a, b) => layouts[a]!.inputIds.length - layouts[b]!.inputIds.length || a - b);
+  const batches: Batch[] = [];
+  let group: number[] = [];
+  const flush = () => {
+    if (group.length > 0) batches.push(makeBatch(group, layouts, padId));
+    group = [];
+  };
+  for (const index of order) {
+    const length = layouts[index]!.inputIds.length;
+    // Sorted ascending, so the new block is the longest: the padded size is rows × its length.
+    if (group.length >= options.maxBatchSize || (group.length > 0 && (group.length + 1) * length > options.maxBatchTokens)) flush();
+    group.push(index);
+  }
+  flush();
+  return batches;
+}
+
+function makeBatch(blockIndexes: number[], layouts: readonly BlockLayout[], padId: number): Batch {
+  const sequenceLength = Math.max(...blockIndexes.map((i) => layouts[i]!.inputIds.length));
+  const batchSize = blockIndexes.length;
+  const inputIds = new BigInt64Array(batchSize * sequenceLength).fill(BigInt(padId));
+  const attentionMask = new BigInt64Array(batchSize * sequenceLength);
+  const tokenTypeIds = new BigInt64Array(batchSize * sequenceLength);
+  let realTokens = 0;
+  blockIndexes.forEach((blockIndex, row) => {
+    const layout = layouts[blockIndex]!;
+    const offset = row * sequenceLength;
+    for (let i = 0; i < layout.inputIds.length; i++) {
+      inputIds[offset + i] = BigInt(layout.inputIds[i]!);
+      attentionMask[offset + i] = 1n;
+      tokenTypeIds[offset + i] = BigInt(layout.typeIds[i]!);
+    }
+    realTokens += layout.inputIds.length;
+  });
+  return {
+    blockIndexes,
+    contextStarts: blockIndexes.map((i) => layouts[i]!.contextStart),
+    batchSize,
+    sequenceLength,
+    inputIds,
+    attentionMask,
+    tokenTypeIds,
+    realTokens,
+  };
+}

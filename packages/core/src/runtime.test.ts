@@ -1,0 +1,48 @@
+/** onnxruntime-node on the exported graph matches the PyTorch reference module (tools/model/provence_arch.py). */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+import { InferenceError } from "./errors.js";
+import type { Batch } from "./packing.js";
+import { OnnxModelSession } from "./runtime.js";
+import { testModels } from "./test-support/models.js";
+
+interface Reference {
+  atol: number;
+  batches: { input_ids: number[][]; attention_mask: number[][]; pruning_logits: number[][][][] | number[][][]; ranking_logits: number[][] }[];
+}
+
+function toBatch(ids: number[][], mask: number[][]): Batch {
+  const batchSize = ids.length;
+  const sequenceLength = ids[0]!.length;
+  return {
+    blockIndexes: ids.map((_, i) => i),
+    contextStarts: ids.map(() => 0),
+    batchSize,
+    sequenceLength,
+    inputIds: BigInt64Array.from(ids.flat(), (v) => BigInt(v)),
+    attentionMask: BigInt64Array.from(mask.flat(), (v) => BigInt(v)),
+    tokenTypeIds: new BigInt64Array(batchSize * sequenceLength),
+    realTokens: mask.flat().reduce((a, b) => a + b, 0),
+  };
+}
+
+describe("OnnxModelSession", () => {
+  it("reproduces the torch reference outputs of the tiny XLM-R model, padding included", async () => {
+    const reference = JSON.parse(readFileSync(path.join(testModels.tinyXlmr, "reference_outputs.json"), "utf8")) as Reference;
+    const session = await OnnxModelSession.create(path.join(testModels.tinyXlmr, "model.onnx"), { pruning: "pruning_logits", ranking: "ranking_logits", rankingRequired: true });
+    expect(reference.batches.some((b) => b.attention_mask.flat().includes(0))).toBe(true);
+    for (const b of reference.batches) {
+      const out = await session.run(toBatch(b.input_ids, b.attention_mask));
+      const expectedPruning = (b.pruning_logits as unknown[]).flat(3) as number[];
+      expect(out.pruningLogits.length).toBe(expectedPruning.length);
+      let worst = 0;
+      expectedPruning.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - out.pruningLogits[i]!))));
+      expect(worst).toBeLessThan(reference.atol);
+      b.ranking_logits.flat().forEach((v, i) => expect(Math.abs(v - out.rankingLogits![i]!)).toBeLessThan(reference.atol));
+    }
+    await session.release();
+    await expect(session.run(toBatch([[0, 5, 2]], [[1, 1, 1]]))).rejects.toBeInstanceOf(InferenceError);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * Which sentences to keep (DESIGN §4.7 plus the options users ask for). Pure function of the scores.
+ */
+
+/** Options that decide which sentences of a document are kept. */
+export interface SelectionOptions {
+  /** A sentence is relevant when its score is strictly greater than this. */
+  threshold: number;
+  /** Keep at most this many relevant sentences (the highest-scoring ones). */
+  topK?: number;
+  /**
+   * Most tokens of kept text per document. A hard cap: sentences are admitted in priority order
+   * (first sentence when `keepFirst`, then relevant sentences by score, then the minimum, then neighbours)
+   * and one that does not fit is skipped.
+   */
+  tokenBudget?: number;
+  /** Also keep this many sentences before and after each kept relevant sentence, for context. Default 0. */
+  neighbors?: number;
+  /** Keep at least this many sentences (the highest-scoring), even below the threshold. Default 0. */
+  minSentences?: number;
+  /** Always keep the first sentence (a title or lead). Default false. */
+  keepFirst?: boolean;
+}
+
+/** Why a sentence was kept. */
+export type KeepReason = "score" | "first" | "minimum" | "neighbor";
+
+/** Outcome of {@link selectSentences}. */
+export interface Selection {
+  /** Reason each sentence was kept, or `null` when it was pruned; in sentence order. */
+  reasons: (KeepReason | null)[];
+  /** Whether any sentence scored above the threshold (before topK and budget). */
+  anyRelevant: boolean;
+}
+
+function checkCount(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+    throw new RangeError(`${name} must be a non-negative integer (got ${value})`);
+  }
+}
+
+/** Validates selection options; throws RangeError naming the bad option. */
+export function validateSelectionOptions(options: SelectionOptions): void {
+  if (!(Number.isFinite(options.threshold) && options.threshold >= 0 && options.threshold <= 1)) {
+    throw new RangeError(`threshold must be a number in [0, 1] (got ${options.threshold})`);
+  }
+  checkCount("topK", options.topK);
+  checkCount("tokenBudget", options.tokenBudget);
+  checkCount("neighbors", options.neighbors);
+  checkCount("minSentences", options.minSentences);
+}
+
+/**
+ * Decides which sentences to keep.
+ * @param scores sentence scores in document order
+ * @param tokenCounts tokens of each sentence (for the budget)
+ */
+export function selectSentences(scores: readonly number[], tokenCounts: readonly number[], options: SelectionOptions): Selection {
+  const n = scores.length;
+  const reasons: (KeepReason | null)[] = new Array<KeepReason | null>(n).fill(null);
+  const byScore = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
+  const relevant = byScore.filter((i) => scores[i]! > options.threshold);
+  const anyRelevant = relevant.length > 0;
+  const chosen = options.topK === undefined ? relevant : relevant.slice(0, options.topK);
+
+  let budgetLeft = options.tokenBudget ?? Number.POSITIVE_INFINITY;
+  let keptCount = 0;
+  const admit = (index: number, reason: KeepReason): boolean => {
+    if (index < 0 || index >= n || reasons[index] !== null) return false;
+    const cost = tokenCounts[index] ?? 0;
+    if (cost > budgetLeft) return false;
+    budgetLeft -= cost;
+    reasons[index] = reason;
+    keptCount++;
+    return true;
+  };
+
+  if (options.keepFirst && n > 0) admit(0, "first");
+  const anchors: number[] = [];
+  for (const i of chosen) if (admit(i, "score")) anchors.push(i);
+  const minimum = Math.min(options.minSentences ?? 0, n);
+  for (const i of byScore) {
+    if (keptCount >= minimum) break;
+    if (admit(i, "minimum")) anchors.push(i);
+  }
+  const radius = options.neighbors ?? 0;
+  for (let distance = 1; distance <= radius; distance++) {
+    for (const i of anchors) {
+      admit(i - distance, "neighbor");
+      admit(i + distance, "neighbor");
+    }
+  }
+  return { reasons, anyRelevant };
+}

@@ -1,0 +1,155 @@
+import { Tokenizer } from "@huggingface/tokenizers";
+
+import { ModelLoadError } from "./errors.js";
+
+/**
+ * Where the special tokens go when a (query, context) pair is encoded, read from the tokenizer's own
+ * post-processor — never hard-coded: XLM-R gives `<s> q </s></s> ctx </s>` (4 specials), BERT gives
+ * `[CLS] q [SEP] ctx [SEP]` (3). Token type ids are kept for graphs that take `token_type_ids`.
+ */
+export interface PairTemplate {
+  /** Special token ids before the query. */
+  prefix: number[];
+  /** Special token ids between the query and the context. */
+  middle: number[];
+  /** Special token ids after the context. */
+  suffix: number[];
+  /** Token type id of each prefix token, of query tokens, of middle tokens, of context tokens, of suffix tokens. */
+  typeIds: { prefix: number[]; query: number; middle: number[]; context: number; suffix: number[] };
+  /** prefix + middle + suffix length: the special tokens one block spends. */
+  specialTokenCount: number;
+}
+
+/** Raw JSON of `tokenizer.json` and (optionally) `tokenizer_config.json`. */
+export interface TokenizerFiles {
+  tokenizerJson: unknown;
+  tokenizerConfig?: unknown;
+}
+
+const PROBE_QUERY = "hello";
+const PROBE_CONTEXT = "world";
+
+function indexOfSequence(haystack: readonly number[], needle: readonly number[], from: number): number {
+  outer: for (let i = from; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/**
+ * Thin wrapper around a Hugging Face `tokenizer.json` (Unigram/SentencePiece, WordPiece, BPE: whatever
+ * `@huggingface/tokenizers` supports) exposing only what the pipeline needs.
+ */
+export class TextTokenizer {
+  /** Pair layout of special tokens, derived from the tokenizer itself. */
+  readonly template: PairTemplate;
+  /** Id used to pad blocks on the right. */
+  readonly padId: number;
+  /** Number of ids in the vocabulary, added tokens included. */
+  readonly vocabSize: number;
+  private readonly tokenizer: Tokenizer;
+
+  private constructor(tokenizer: Tokenizer, template: PairTemplate, padId: number, vocabSize: number) {
+    this.tokenizer = tokenizer;
+    this.template = template;
+    this.padId = padId;
+    this.vocabSize = vocabSize;
+  }
+
+  /**
+   * Builds a tokenizer from parsed `tokenizer.json` (+ `tokenizer_config.json`).
+   * @param file path used in error messages.
+   */
+  static fromJSON(files: TokenizerFiles, file = "tokenizer.json"): TextTokenizer {
+    const json = files.tokenizerJson as Record<string, unknown> | null;
+    if (json === null || typeof json !== "object" || typeof json.model !== "object" || json.model === null) {
+      throw new ModelLoadError(file, 'not a Hugging Face tokenizer.json (no "model" section)');
+    }
+    let tokenizer: Tokenizer;
+    try {
+      tokenizer = new Tokenizer(json, (files.tokenizerConfig as object | undefined) ?? {});
+    } catch (cause) {
+      throw new ModelLoadError(file, `cannot build the tokenizer: ${(cause as Error).message}`, { cause });
+    }
+    const template = derivePairTemplate(tokenizer, file);
+    const padId = findPadId(tokenizer, json, files.tokenizerConfig, file);
+    let vocabSize = 0;
+    for (const id of tokenizer.get_vocab(true).values()) vocabSize = Math.max(vocabSize, id + 1);
+    return new TextTokenizer(tokenizer, template, padId, vocabSize);
+  }
+
+  /** Token ids of `text` without special tokens (each sentence is encoded on its own, DESIGN §4.2). */
+  encode(text: string): number[] {
+    if (text.length === 0) return [];
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /** Token strings of `text` without special tokens (for debugging and display). */
+  tokenize(text: string): string[] {
+    return this.tokenizer.tokenize(text, { add_special_tokens: false });
+  }
+
+  /** Ids of a full (query, context) pair with special tokens, as the tokenizer's post-processor builds it. */
+  encodePair(query: string, context: string): number[] {
+    return this.tokenizer.encode(query, { text_pair: context, add_special_tokens: true }).ids;
+  }
+
+  /** Decodes ids back to text (special tokens skipped). */
+  decode(ids: readonly number[]): string {
+    return this.tokenizer.decode([...ids], { skip_special_tokens: true });
+  }
+}
+
+/**
+ * Finds the special tokens around a pair by encoding two probe texts with and without the post-processor
+ * and locating the probes' own ids in the result. This works for TemplateProcessing, RobertaProcessing and
+ * BertProcessing alike, because it asks the tokenizer instead of parsing its configuration.
+ */
+function derivePairTemplate(tokenizer: Tokenizer, file: string): PairTemplate {
+  const queryIds = tokenizer.encode(PROBE_QUERY, { add_special_tokens: false }).ids;
+  const contextIds = tokenizer.encode(PROBE_CONTEXT, { add_special_tokens: false }).ids;
+  const pair = tokenizer.encode(PROBE_QUERY, {
+    text_pair: PROBE_CONTEXT,
+    add_special_tokens: true,
+    return_token_type_ids: true,
+  });
+  const queryAt = indexOfSequence(pair.ids, queryIds, 0);
+  const contextAt = queryAt < 0 ? -1 : indexOfSequence(pair.ids, contextIds, queryAt + queryIds.length);
+  if (queryIds.length === 0 || contextIds.length === 0 || queryAt < 0 || contextAt < 0) {
+    throw new ModelLoadError(file, "cannot locate the query and context inside an encoded pair; is the post_processor a pair template?");
+  }
+  const contextEnd = contextAt + contextIds.length;
+  const types = pair.token_type_ids ?? new Array<number>(pair.ids.length).fill(0);
+  const template: PairTemplate = {
+    prefix: pair.ids.slice(0, queryAt),
+    middle: pair.ids.slice(queryAt + queryIds.length, contextAt),
+    suffix: pair.ids.slice(contextEnd),
+    typeIds: {
+      prefix: types.slice(0, queryAt),
+      query: types[queryAt] ?? 0,
+      middle: types.slice(queryAt + queryIds.length, contextAt),
+      context: types[contextAt] ?? 0,
+      suffix: types.slice(contextEnd),
+    },
+    specialTokenCount: 0,
+  };
+  template.specialTokenCount = template.prefix.length + template.middle.length + template.suffix.length;
+  if (template.specialTokenCount === 0) {
+    throw new ModelLoadError(file, "the tokenizer adds no special tokens to a pair (missing post_processor); cross-encoder models need them");
+  }
+  return template;
+}
+
+function findPadId(tokenizer: Tokenizer, json: Record<string, unknown>, config: unknown, file: string): number {
+  const padding = json.padding as { pad_id?: unknown } | null | undefined;
+  if (padding && typeof padding.pad_id === "number") return padding.pad_id;
+  const configPad = (config as { pad_token?: unknown } | undefined)?.pad_token;
+  const padToken = typeof configPad === "string" ? configPad : (configPad as { content?: unknown } | undefined)?.content;
+  for (const candidate of [padToken, "<pad>", "[PAD]"]) {
+    if (typeof candidate !== "string") continue;
+    const id = tokenizer.token_to_id(candidate);
+    if (id !== undefined) return id;
+  }
+  throw new ModelLoadError(file, 'no padding token found (looked at "padding.pad_id", tokenizer_config pad_token, "<pad>", "[PAD]")');
+}

@@ -46,3 +46,7 @@ export { loadModelFiles, loadModelFolder } from "./model.js";
 export type { LoadedModel } from "./model.js";
 export { defaultHubCacheDir, looksLikeHubId, resolveHubModel } from "./hub.js";
 export type { HubOptions } from "./hub.js";
+export { approximateTokenCount, BM25_DEFAULT_THRESHOLD, bm25Highlight, bm25SentenceScores, bm25Terms, Bm25SentenceScorer, lightStem } from "./bm25.js";
+export type { Bm25HighlightOptions, Bm25Normalization, Bm25Options } from "./bm25.js";
+export { copyRecord, highlightDetails } from "./details.js";
+export type { HighlightDetails, HighlightedSentence } from "./details.js";

@@ -1,0 +1,333 @@
+/**
+ * `SemanticHighlightCompressor`: a LangChain.js document compressor that keeps only the sentences of each
+ * retrieved document that a Provence-family model scores as relevant to the query. All scoring and
+ * sentence selection happens in `@semantic-highlight/core`; this file only maps LangChain documents in
+ * and out, picks documents (drop / topN / order) and reports to LangChain callbacks.
+ */
+import { CallbackManager, type CallbackManagerForRetrieverRun, type Callbacks } from "@langchain/core/callbacks/manager";
+import { Document, type DocumentInterface } from "@langchain/core/documents";
+import type { SerializedNotImplemented } from "@langchain/core/load/serializable";
+import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
+import {
+  InvalidInputError,
+  SemanticHighlighter,
+  type HighlighterLoadOptions,
+  type HighlightOptions,
+  type HighlightResponse,
+  type HighlightResult,
+  type HighlightTimings,
+} from "@semantic-highlight/core";
+import { copyMetadata, highlightMetadata } from "./metadata.js";
+
+/**
+ * Order of the returned documents.
+ * - `"rerank"`: by the model's rerank score, best first (ties keep retrieval order) — what LangChain's
+ *   rerankers (e.g. `CohereRerank`) do.
+ * - `"retrieval"`: the order the documents came in.
+ */
+export type DocumentOrder = "rerank" | "retrieval";
+
+/**
+ * Options of {@link SemanticHighlightCompressor}: every core highlight option (sentence selection,
+ * aggregation, batching, segmentation, abort signal) plus document-level choices.
+ */
+export interface SemanticHighlightCompressorOptions extends Omit<HighlightOptions, "sortByRerankScore"> {
+  /**
+   * Keep only the `topN` documents with the best rerank score (after dropping irrelevant ones).
+   * Default: no limit.
+   */
+  topN?: number;
+  /**
+   * Drop documents in which no sentence scored above the threshold (and documents of which nothing could
+   * be kept within `tokenBudget`). Default `true`: a retrieved document with nothing relevant is exactly
+   * what pruning should remove. With `false` every document is returned; an irrelevant one is cut to its
+   * `minSentences` best sentences (default 1 in that case), and an empty one is returned unchanged.
+   */
+  dropIrrelevant?: boolean;
+  /**
+   * Order of the returned documents. Default `"rerank"` (best first), like LangChain's rerankers: the
+   * model's rerank score is a cross-encoder judgement of the query–document pair, a better signal than the
+   * vector store's embedding similarity, and LLMs use context at the start best. Use `"retrieval"` to keep
+   * the incoming order (e.g. when it is chronological or comes from a stronger reranker).
+   */
+  order?: DocumentOrder;
+  /** Metadata key for the highlight details ({@link SemanticHighlightMetadata}). Default `"highlight"`. */
+  metadataKey?: string;
+  /**
+   * Keep at least this many sentences of every kept document, even below the threshold. Default 0 when
+   * `dropIrrelevant` is true, 1 when it is false (so a kept document is never emptied).
+   */
+  minSentences?: number;
+  /**
+   * Cancels compression (between model batches) with core's `AbortError`. LangChain does not pass a
+   * `RunnableConfig.signal` on to document compressors (`BaseRetriever.invoke` drops it), so give the signal
+   * here, or per request with {@link SemanticHighlightCompressor.withOptions}.
+   */
+  signal?: AbortSignal;
+}
+
+/** Constructor fields: a loaded highlighter to share, or a model to load lazily on first use. */
+export type SemanticHighlightCompressorFields = SemanticHighlightCompressorOptions &
+  (
+    | {
+        /** A loaded highlighter, shared with other components; the compressor never disposes it. */
+        highlighter: SemanticHighlighter;
+        model?: undefined;
+        loadOptions?: undefined;
+      }
+    | {
+        /** Model folder or Hugging Face hub id, loaded on the first non-empty call. */
+        model: string;
+        /** How to load `model`. */
+        loadOptions?: HighlighterLoadOptions;
+        highlighter?: undefined;
+      }
+  );
+
+/** Name of the custom callback event that reports pruning statistics for one call. */
+export const SEMANTIC_HIGHLIGHT_EVENT = "semantic_highlight";
+
+/** Data of the {@link SEMANTIC_HIGHLIGHT_EVENT} custom event. */
+export interface SemanticHighlightStats {
+  /** Documents passed to the compressor. */
+  documentsIn: number;
+  /** Documents returned. */
+  documentsOut: number;
+  /** Documents dropped as irrelevant or cut by `topN`. */
+  documentsDropped: number;
+  /** Characters of all incoming documents. */
+  charactersBefore: number;
+  /** Characters of all returned documents. */
+  charactersAfter: number;
+  /** Model tokens of all incoming documents. */
+  tokensBefore: number;
+  /** Model tokens of all returned documents. */
+  tokensAfter: number;
+  /** Share of tokens removed, 0..1. */
+  tokenReduction: number;
+  /** The threshold applied. */
+  threshold: number;
+  /** Core's per-stage timings in milliseconds. */
+  timings: HighlightTimings;
+  /** Model blocks and batches run. */
+  blocks: number;
+  batches: number;
+}
+
+const RUN_NAME = "SemanticHighlightCompressor";
+const SERIALIZED: SerializedNotImplemented = { lc: 1, type: "not_implemented", id: ["semantic_highlight", "langchain", RUN_NAME] };
+
+/** Shared between a compressor and the copies made by `withOptions`. */
+interface HighlighterSource {
+  highlighter?: SemanticHighlighter;
+  loading?: Promise<SemanticHighlighter>;
+  model?: string;
+  loadOptions?: HighlighterLoadOptions;
+  owned: boolean;
+}
+const SOURCE = Symbol("semantic-highlight.source");
+
+function validateDocumentOptions(options: SemanticHighlightCompressorOptions): void {
+  const { topN, dropIrrelevant, order, metadataKey } = options;
+  if (topN !== undefined && !(Number.isInteger(topN) && topN >= 1)) throw new InvalidInputError(`topN must be a positive integer (got ${topN})`);
+  if (dropIrrelevant !== undefined && typeof dropIrrelevant !== "boolean") throw new InvalidInputError("dropIrrelevant must be a boolean");
+  if (order !== undefined && order !== "rerank" && order !== "retrieval") {
+    throw new InvalidInputError(`order must be "rerank" or "retrieval" (got ${String(order)})`);
+  }
+  if (metadataKey !== undefined && (typeof metadataKey !== "string" || metadataKey === "")) {
+    throw new InvalidInputError("metadataKey must be a non-empty string");
+  }
+}
+
+/**
+ * A LangChain document compressor that prunes every document to the sentences relevant to the query
+ * (semantic highlighting with a Provence-family model) and scores it for reranking.
+ *
+ * Returns new `Document`s — the caller's documents and their metadata are never written to:
+ * `pageContent` is the kept sentences in original order; `metadata` is a deep copy of the original plus
+ * `relevanceScore` (the model's rerank score) and `metadata[metadataKey]` ({@link SemanticHighlightMetadata}).
+ *
+ * ```ts
+ * const compressor = await SemanticHighlightCompressor.fromModel("./models/default", { topN: 4 });
+ * const retriever = new ContextualCompressionRetriever({ baseCompressor: compressor, baseRetriever });
+ * const docs = await retriever.invoke("How do I make Python code faster?");
+ * ```
+ */
+export class SemanticHighlightCompressor extends BaseDocumentCompressor {
+  /** The options this compressor applies (a frozen copy). */
+  readonly options: Readonly<SemanticHighlightCompressorOptions>;
+  private readonly source: HighlighterSource;
+
+  /**
+   * Creates a compressor around a loaded `highlighter` (shared, never disposed by the compressor) or a
+   * `model` path / hub id that is loaded on the first call. Use {@link fromModel} to load eagerly.
+   */
+  constructor(fields: SemanticHighlightCompressorFields) {
+    super();
+    if (fields === null || typeof fields !== "object") throw new InvalidInputError("SemanticHighlightCompressor needs { highlighter } or { model }");
+    const { [SOURCE]: shared, highlighter, model, loadOptions, ...options } = fields as SemanticHighlightCompressorFields & { [SOURCE]?: HighlighterSource };
+    if (shared) {
+      this.source = shared;
+    } else if (highlighter !== undefined) {
+      // Duck-typed: an instanceof check breaks when ESM and CommonJS copies of core are both loaded.
+      if (highlighter === null || typeof (highlighter as { highlight?: unknown }).highlight !== "function") {
+        throw new InvalidInputError("highlighter must be a SemanticHighlighter (from SemanticHighlighter.load)");
+      }
+      this.source = { highlighter, owned: false };
+    } else if (typeof model === "string" && model.trim() !== "") {
+      this.source = { model, loadOptions, owned: true };
+    } else {
+      throw new InvalidInputError("SemanticHighlightCompressor needs { highlighter } (a loaded SemanticHighlighter) or { model } (a folder or hub id)");
+    }
+    validateDocumentOptions(options);
+    this.options = Object.freeze({ ...options });
+  }
+
+  /**
+   * Loads a model (local folder or Hugging Face hub id) and returns a compressor that owns it
+   * (release it with {@link dispose}).
+   */
+  static async fromModel(
+    model: string,
+    options: SemanticHighlightCompressorOptions & { loadOptions?: HighlighterLoadOptions } = {},
+  ): Promise<SemanticHighlightCompressor> {
+    const { loadOptions, ...rest } = options;
+    validateDocumentOptions(rest);
+    const highlighter = await SemanticHighlighter.load(model, loadOptions);
+    const compressor = new SemanticHighlightCompressor({ ...rest, highlighter });
+    compressor.source.owned = true;
+    return compressor;
+  }
+
+  /**
+   * A compressor with some options replaced (e.g. a per-request `signal`, another `threshold`) that shares
+   * this one's model. Cheap: nothing is loaded.
+   */
+  withOptions(overrides: SemanticHighlightCompressorOptions): SemanticHighlightCompressor {
+    const fields = { ...this.options, ...overrides, [SOURCE]: this.source } as unknown as SemanticHighlightCompressorFields;
+    return new SemanticHighlightCompressor(fields);
+  }
+
+  /** The highlighter, loading the model first when the compressor was given a `model`. */
+  async getHighlighter(): Promise<SemanticHighlighter> {
+    const source = this.source;
+    if (source.highlighter) return source.highlighter;
+    if (source.model === undefined) throw new InvalidInputError("this SemanticHighlightCompressor was disposed; create a new one");
+    source.loading ??= SemanticHighlighter.load(source.model, source.loadOptions).then(
+      (highlighter) => {
+        source.highlighter = highlighter;
+        return highlighter;
+      },
+      (error: unknown) => {
+        source.loading = undefined; // let a later call retry
+        throw error;
+      },
+    );
+    return source.loading;
+  }
+
+  /**
+   * Prunes `documents` to their sentences relevant to `query`. See {@link SemanticHighlightCompressorOptions}
+   * for which documents are kept and in which order. An empty list gives `[]` without touching the model;
+   * an empty query throws `InvalidInputError`.
+   *
+   * `callbacks` (what `ContextualCompressionRetriever` passes: its run's child manager) get a retriever run
+   * named "SemanticHighlightCompressor" with the returned documents, and a custom event
+   * {@link SEMANTIC_HIGHLIGHT_EVENT} with {@link SemanticHighlightStats}.
+   */
+  async compressDocuments(documents: DocumentInterface[], query: string, callbacks?: Callbacks): Promise<Document[]> {
+    if (typeof query !== "string") throw new InvalidInputError(`query must be a string (got ${query === null ? "null" : typeof query})`);
+    if (query.trim() === "") throw new InvalidInputError("query is empty: give the question the documents should answer");
+    if (!Array.isArray(documents)) throw new InvalidInputError("documents must be an array of LangChain documents");
+    if (documents.length === 0) return [];
+
+    const runManager: CallbackManagerForRetrieverRun | undefined = await CallbackManager.configure(callbacks)?.handleRetrieverStart(
+      SERIALIZED,
+      query,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      RUN_NAME,
+    );
+    try {
+      const highlighter = await this.getHighlighter();
+      const texts = documents.map((doc, i) => {
+        if (doc === null || typeof doc !== "object" || typeof doc.pageContent !== "string") {
+          throw new InvalidInputError(`documents[${i}] must be a LangChain document with a string pageContent`);
+        }
+        return doc.pageContent;
+      });
+      const response = await highlighter.highlight(query, texts, this.highlightOptions());
+      const output = this.select(documents, response);
+      await runManager?.handleCustomEvent(SEMANTIC_HIGHLIGHT_EVENT, stats(response, output.results));
+      await runManager?.handleRetrieverEnd(output.documents);
+      return output.documents;
+    } catch (error) {
+      await runManager?.handleRetrieverError(error);
+      throw error;
+    }
+  }
+
+  /**
+   * Releases the model when this compressor loaded it ({@link fromModel} or `{ model }`) — for its
+   * {@link withOptions} copies too, which share it; a `highlighter` passed in is left alone.
+   */
+  async dispose(): Promise<void> {
+    const source = this.source;
+    if (!source.owned) return;
+    const highlighter = source.highlighter ?? (source.loading ? await source.loading.catch(() => undefined) : undefined);
+    source.highlighter = undefined;
+    source.loading = undefined;
+    await highlighter?.dispose();
+  }
+
+  private highlightOptions(): HighlightOptions {
+    const { topN: _topN, dropIrrelevant, order: _order, metadataKey: _key, ...core } = this.options;
+    const minSentences = core.minSentences ?? (dropIrrelevant === false ? 1 : 0);
+    return { ...core, minSentences, sortByRerankScore: false };
+  }
+
+  private select(documents: DocumentInterface[], response: HighlightResponse): { documents: Document[]; results: HighlightResult[] } {
+    const { topN, dropIrrelevant = true, order = "rerank", metadataKey = "highlight" } = this.options;
+    let chosen = response.results; // input order: core was asked not to sort
+    if (dropIrrelevant) chosen = chosen.filter((r) => r.relevant && r.keptSentences.length > 0);
+    const ranked = [...chosen].sort((a, b) => b.rerankScore - a.rerankScore || a.documentIndex - b.documentIndex);
+    if (topN !== undefined) {
+      const top = new Set(ranked.slice(0, topN));
+      chosen = chosen.filter((r) => top.has(r));
+    }
+    const chosenSet = new Set(chosen);
+    const results = order === "rerank" ? ranked.filter((r) => chosenSet.has(r)) : chosen;
+    const output = results.map((result) => {
+      const original = documents[result.documentIndex]!;
+      const metadata = copyMetadata(original.metadata);
+      metadata.relevanceScore = result.rerankScore;
+      metadata[metadataKey] = highlightMetadata(result, response.threshold);
+      // A document without sentences (empty or blank) is passed through unchanged.
+      const pageContent = result.sentences.length === 0 ? original.pageContent : result.prunedText;
+      return new Document({ pageContent, metadata, ...(original.id !== undefined ? { id: original.id } : {}) });
+    });
+    return { documents: output, results };
+  }
+}
+
+function stats(response: HighlightResponse, kept: readonly HighlightResult[]): SemanticHighlightStats {
+  const sum = (results: readonly HighlightResult[], pick: (r: HighlightResult) => number) => results.reduce((a, r) => a + pick(r), 0);
+  const tokensBefore = sum(response.results, (r) => r.compression.tokensBefore);
+  const tokensAfter = sum(kept, (r) => r.compression.tokensAfter);
+  return {
+    documentsIn: response.results.length,
+    documentsOut: kept.length,
+    documentsDropped: response.results.length - kept.length,
+    charactersBefore: sum(response.results, (r) => r.compression.charactersBefore),
+    charactersAfter: sum(kept, (r) => (r.sentences.length === 0 ? r.text.length : r.compression.charactersAfter)),
+    tokensBefore,
+    tokensAfter,
+    tokenReduction: tokensBefore === 0 ? 0 : 1 - tokensAfter / tokensBefore,
+    threshold: response.threshold,
+    timings: { ...response.timings },
+    blocks: response.stats.blocks,
+    batches: response.stats.batches,
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * @semantic-highlight/langchain — a LangChain.js document compressor that prunes retrieved documents to
+ * the sentences relevant to the query (semantic highlighting with a Provence-family model).
+ *
+ * ```ts
+ * import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
+ * import { SemanticHighlightCompressor } from "@semantic-highlight/langchain";
+ *
+ * const compressor = await SemanticHighlightCompressor.fromModel("./models/default");
+ * const retriever = new ContextualCompressionRetriever({ baseCompressor: compressor, baseRetriever });
+ * ```
+ */
+export { SemanticHighlightCompressor, SEMANTIC_HIGHLIGHT_EVENT } from "./compressor.js";
+export type {
+  DocumentOrder,
+  SemanticHighlightCompressorFields,
+  SemanticHighlightCompressorOptions,
+  SemanticHighlightStats,
+} from "./compressor.js";
+export { copyMetadata, highlightMetadata } from "./metadata.js";
+export type { HighlightedSentence, SemanticHighlightMetadata } from "./metadata.js";

@@ -1,0 +1,21 @@
+/**
+ * @semantic-highlight/llamaindex — a LlamaIndex.TS node postprocessor that prunes retrieved nodes to the
+ * sentences relevant to the query (semantic highlighting with a Provence-family model).
+ *
+ * ```ts
+ * import { SemanticHighlightPostprocessor } from "@semantic-highlight/llamaindex";
+ * const postprocessor = await SemanticHighlightPostprocessor.fromModel("./models/semantic-highlight");
+ * const engine = index.asQueryEngine({ nodePostprocessors: [postprocessor] });
+ * ```
+ */
+export { SemanticHighlightPostprocessor } from "./postprocessor.js";
+export type {
+  HighlightPassThroughOptions,
+  NodeOrder,
+  ResolvedNodeOptions,
+  ScoreMode,
+  SemanticHighlightPostprocessorLoadOptions,
+  SemanticHighlightPostprocessorOptions,
+  SemanticHighlightPostprocessorParams,
+} from "./postprocessor.js";
+export type { HighlightedSentence, SemanticHighlightMetadata } from "./metadata.js";

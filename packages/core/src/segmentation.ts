@@ -153,6 +153,11 @@ function isCjk(code: number): boolean {
   );
 }
 
+/** Han ideographs (basic block, extension A, and the surrogates of B–H). */
+function isHan(code: number): boolean {
+  return (code >= 0x3400 && code <= 0x9fff) || (code >= 0xd840 && code <= 0xd87f);
+}
+
 /** Closing quotes and brackets: they stay with the sentence they close. */
 const CLOSERS = new Set([..."\"'”’」』）)]}》〉】〕〗〙〛»›"]);
 /** Opening quotes and brackets: they start the next sentence. */
@@ -207,9 +212,10 @@ function icuBoundaries(norm: string, segmenter: Intl.Segmenter): number[] {
       const b = windowStart + seg.index + seg.segment.length;
       if (b > acceptUpTo) break;
       lastBreak = b;
-      if (!keepIcuBreak(norm, sentenceStart, b)) continue;
-      out.push(openingPunctuationFix(norm, sentenceStart, b));
-      sentenceStart = b;
+      const fixed = openingPunctuationFix(norm, sentenceStart, b);
+      if (!keepIcuBreak(norm, sentenceStart, fixed)) continue;
+      out.push(fixed);
+      sentenceStart = fixed;
     }
     if (isLast) break;
     // Restart at the last break, where ICU's state is "start of text" anyway.
@@ -231,8 +237,8 @@ function restartPoint(norm: string, from: number, to: number): number {
 // Step 2a: English repairs of ICU breaks
 
 /**
- * Whether an ICU break at `b` (just after the sentence's trailing whitespace)
- * is a real sentence end. ICU's rules are generic (UAX #29); these are the
+ * Whether an ICU break at `b` (after the sentence's trailing whitespace,
+ * before any opening quote of the next one) is a real sentence end. ICU's rules are generic (UAX #29); these are the
  * errors seen on English and Chinese text.
  */
 function keepIcuBreak(norm: string, sentenceStart: number, b: number): boolean {
@@ -247,12 +253,17 @@ function keepIcuBreak(norm: string, sentenceStart: number, b: number): boolean {
   // English ('"Why?" she asked', "current[when?] four divisions").
   if ((terminator === "?" || terminator === "!") && startsWithLowerLatin(norm, b)) return false;
   if (!spaced) {
-    // An ASCII period right after CJK text and right before more text is a
-    // separator or a sloppy decimal point ("碧海潮生.风雷九州", "是个.NET"),
+    // An ASCII period glued to the next word after CJK text or a space is a
+    // separator or the start of a name ("碧海潮生.风雷九州", "Visual Basic .NET"),
     // not a full stop: Chinese ends sentences with "。".
-    if (terminator === "." && isCjk(norm.charCodeAt(t - 2))) return false;
-    // A terminator inside a title, as in 《桃之阵!》 or 《narutomo！》.
-    if (norm.slice(t, e).includes("》") || norm.slice(t, e).includes("〉")) return false;
+    const before = norm.charCodeAt(t - 2);
+    if (terminator === "." && (isCjk(before) || isSpace(before))) return false;
+    // A "!" or "?" inside a title or a parenthesis that the text goes on
+    // after: 《桃之阵!》, （桃の阵!）亦有… A "。" before ")" ends a sentence:
+    // "（吾为国家守尔。）”等到…" is two sentences.
+    const run = norm.slice(t, e);
+    if (run.includes("》") || run.includes("〉")) return false;
+    if ((run === "）" || run === ")") && terminator !== "。" && isHan(norm.charCodeAt(b))) return false;
   }
   return true;
 }
@@ -492,7 +503,7 @@ const CONNECTORS = new Set([
  */
 function looksLikeHeading(prev: string, next: string): boolean {
   const last = prev[prev.length - 1]!;
-  if (",;-–—(/&+=".includes(last)) return false;
+  if (",;-–—(/&".includes(last)) return false;
   const words = prev.split(/\s+/);
   if (words.length > 12) return false;
   if (CONNECTORS.has(words[words.length - 1]!.toLowerCase())) return false;
@@ -535,10 +546,14 @@ function cjkClauseBoundaries(text: string): number[] {
  */
 function numberStartBoundaries(text: string): number[] {
   const out: number[] = [];
-  const re = /(\p{L}+)\.[ \t\u00a0]+(?=\p{Nd})/gu;
+  // Match only the period and look back for the word by hand: a regex with
+  // a leading \p{L}+ backtracks quadratically on long runs of letters (CJK).
+  const re = /\.[ \t\u00a0]+(?=\p{Nd})/gu;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    const word = m[1]!;
-    if (word.length < 3 || !isLatinLetter(word[0]!) || isKnownAbbreviation(word.toLowerCase())) continue;
+    let w = m.index;
+    while (w > 0 && m.index - w <= MAX_TOKEN && isLatinLetter(text[w - 1]!)) w--;
+    const word = text.slice(w, m.index);
+    if (word.length < 3 || /[\p{L}\p{N}.]/u.test(text[w - 1] ?? "") || isKnownAbbreviation(word.toLowerCase())) continue;
     out.push(m.index + m[0].length);
   }
   return out;
@@ -592,13 +607,18 @@ const GRAPHEME_EXTEND = /^[\p{M}\u200D\uFE00-\uFE0F\u{1F3FB}-\u{1F3FF}\u{E0020}-
  * Cut [start, end) into pieces of at most `max` code units. In the second
  * half of each window the latest break after punctuation wins, then the latest
  * break after whitespace, then the latest grapheme boundary. A piece can pass
- * `max` only by trailing whitespace, or when one grapheme is longer than `max`.
+ * `max` only by leading or trailing whitespace, or when one grapheme is longer
+ * than `max`.
  */
 function cutLongSpan(text: string, start: number, end: number, max: number): SentenceSpan[] {
   const pieces: SentenceSpan[] = [];
   let s = start;
   while (end - s > max) {
-    const cut = findCut(text, s, s + max, Math.max(s + 1, s + Math.floor(max / 2)));
+    // Leading whitespace (first sentence only) never forms a piece of its own.
+    let content = s;
+    while (content < end && isSpace(text.charCodeAt(content))) content++;
+    const limit = Math.max(s + max, content + 1);
+    const cut = findCut(text, s, limit, Math.max(content + 1, s + Math.floor(max / 2)), content + 1);
     if (cut >= end) break;
     pieces.push({ text: text.slice(s, cut), start: s, end: cut });
     s = cut;
@@ -607,22 +627,21 @@ function cutLongSpan(text: string, start: number, end: number, max: number): Sen
   return pieces;
 }
 
-function findCut(text: string, s: number, limit: number, low: number): number {
+function findCut(text: string, s: number, limit: number, low: number, minCut: number): number {
   let spaceCut = -1;
   for (let i = limit; i >= low; i--) {
-    const code = text.charCodeAt(i);
-    if (isSpace(code) || !canStartPiece(text, i)) continue;
-    const prev = text[i - 1]!;
-    if (CUT_AFTER_ALWAYS.has(prev)) return i;
-    if (isSpace(text.charCodeAt(i - 1))) {
-      let j = i - 1;
-      while (j > s && isSpace(text.charCodeAt(j))) j--;
-      if (CUT_AFTER_ALWAYS.has(text[j]!) || CUT_AFTER_BEFORE_SPACE.has(text[j]!)) return i;
-      if (spaceCut === -1) spaceCut = i;
-    }
+    if (isSpace(text.charCodeAt(i))) continue;
+    const afterSpace = isSpace(text.charCodeAt(i - 1));
+    if (!afterSpace && !CUT_AFTER_ALWAYS.has(text[i - 1]!)) continue; // cheap test first
+    if (!canStartPiece(text, i)) continue;
+    if (!afterSpace) return i; // after "，" or "、"
+    let j = i - 1;
+    while (j > s && isSpace(text.charCodeAt(j))) j--;
+    if (CUT_AFTER_ALWAYS.has(text[j]!) || CUT_AFTER_BEFORE_SPACE.has(text[j]!)) return i;
+    if (spaceCut === -1) spaceCut = i;
   }
   if (spaceCut !== -1) return spaceCut;
-  return graphemeCut(text, s, limit);
+  return graphemeCut(text, minCut, limit);
 }
 
 function canStartPiece(text: string, i: number): boolean {
@@ -632,14 +651,24 @@ function canStartPiece(text: string, i: number): boolean {
   return !GRAPHEME_EXTEND.test(text.slice(i, i + 2));
 }
 
-/** Latest grapheme boundary in (s, limit]; past whitespace so pieces never start with it. */
-function graphemeCut(text: string, s: number, limit: number): number {
+/** Grapheme clusters longer than this are treated as pathological. */
+const GRAPHEME_LOOKBACK = 64;
+
+/** Latest grapheme boundary in [minCut, limit]; past whitespace so pieces never start with it. */
+function graphemeCut(text: string, minCut: number, limit: number): number {
   graphemeSegmenter ??= new Intl.Segmenter("und", { granularity: "grapheme" });
+  const s = minCut - 1;
+  // Only the tail of the window matters. Start the look at a code point that
+  // cannot continue a cluster so ICU's first boundary there is a real one.
+  let from = Math.max(s, limit - GRAPHEME_LOOKBACK);
+  while (from > s && !canStartPiece(text, from)) from--;
   let cut = -1;
-  for (const g of graphemeSegmenter.segment(text.slice(s, limit + 1))) {
-    if (g.index === 0) continue;
-    if (s + g.index > limit) break;
-    cut = s + g.index;
+  // Look past the limit too: a boundary at the slice's end is not a real one
+  // ("👍" + half of "🏽" would look like two clusters).
+  for (const g of graphemeSegmenter.segment(text.slice(from, limit + GRAPHEME_LOOKBACK))) {
+    if (from + g.index <= s) continue;
+    if (from + g.index > limit) break;
+    cut = from + g.index;
   }
   if (cut === -1) {
     // A single grapheme longer than the limit (e.g. a long combining run): keep it whole.

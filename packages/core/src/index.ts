@@ -50,3 +50,5 @@ export { approximateTokenCount, BM25_DEFAULT_THRESHOLD, bm25Highlight, bm25Sente
 export type { Bm25HighlightOptions, Bm25Normalization, Bm25Options } from "./bm25.js";
 export { copyRecord, highlightDetails } from "./details.js";
 export type { HighlightDetails, HighlightedSentence } from "./details.js";
+export { selectDocuments, validateDocumentSelectionOptions } from "./documents.js";
+export type { DocumentCandidate, DocumentOrder, DocumentSelectionOptions } from "./documents.js";

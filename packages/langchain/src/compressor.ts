@@ -11,6 +11,9 @@ import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_comp
 import {
   InvalidInputError,
   SemanticHighlighter,
+  selectDocuments,
+  validateDocumentSelectionOptions,
+  type DocumentOrder as CoreDocumentOrder,
   type HighlighterLoadOptions,
   type HighlightOptions,
   type HighlightResponse,
@@ -25,7 +28,7 @@ import { copyMetadata, highlightMetadata } from "./metadata.js";
  *   rerankers (e.g. `CohereRerank`) do.
  * - `"retrieval"`: the order the documents came in.
  */
-export type DocumentOrder = "rerank" | "retrieval";
+export type DocumentOrder = CoreDocumentOrder;
 
 /**
  * Options of {@link SemanticHighlightCompressor}: every core highlight option (sentence selection,
@@ -128,12 +131,12 @@ interface HighlighterSource {
 const SOURCE = Symbol("semantic-highlight.source");
 
 function validateDocumentOptions(options: SemanticHighlightCompressorOptions): void {
-  const { topN, dropIrrelevant, order, metadataKey } = options;
-  if (topN !== undefined && !(Number.isInteger(topN) && topN >= 1)) throw new InvalidInputError(`topN must be a positive integer (got ${topN})`);
-  if (dropIrrelevant !== undefined && typeof dropIrrelevant !== "boolean") throw new InvalidInputError("dropIrrelevant must be a boolean");
-  if (order !== undefined && order !== "rerank" && order !== "retrieval") {
-    throw new InvalidInputError(`order must be "rerank" or "retrieval" (got ${String(order)})`);
+  try {
+    validateDocumentSelectionOptions(options);
+  } catch (error) {
+    throw new InvalidInputError((error as Error).message);
   }
+  const { metadataKey } = options;
   if (metadataKey !== undefined && (typeof metadataKey !== "string" || metadataKey === "")) {
     throw new InvalidInputError("metadataKey must be a non-empty string");
   }
@@ -290,15 +293,9 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
 
   private select(documents: DocumentInterface[], response: HighlightResponse): { documents: Document[]; results: HighlightResult[] } {
     const { topN, dropIrrelevant = true, order = "rerank", metadataKey = "highlight" } = this.options;
-    let chosen = response.results; // input order: core was asked not to sort
-    if (dropIrrelevant) chosen = chosen.filter((r) => r.relevant && r.keptSentences.length > 0);
-    const ranked = [...chosen].sort((a, b) => b.rerankScore - a.rerankScore || a.documentIndex - b.documentIndex);
-    if (topN !== undefined) {
-      const top = new Set(ranked.slice(0, topN));
-      chosen = chosen.filter((r) => top.has(r));
-    }
-    const chosenSet = new Set(chosen);
-    const results = order === "rerank" ? ranked.filter((r) => chosenSet.has(r)) : chosen;
+    // A document is worth returning when a sentence passed the threshold and something was kept.
+    const candidates = response.results.map((result) => ({ result, relevant: result.relevant && result.keptSentences.length > 0, rerankScore: result.rerankScore }));
+    const results = selectDocuments(candidates, { dropIrrelevant, order, ...(topN !== undefined ? { topN } : {}) }).map((c) => c.result);
     const output = results.map((result) => {
       const original = documents[result.documentIndex]!;
       const metadata = copyMetadata(original.metadata);

@@ -21,7 +21,10 @@ import { extractText } from "@llamaindex/core/utils";
 import {
   InvalidInputError,
   SemanticHighlighter,
+  selectDocuments,
+  validateDocumentSelectionOptions,
   validateSelectionOptions,
+  type DocumentOrder,
   type HighlighterLoadOptions,
   type HighlightOptions,
   type HighlightResult,
@@ -46,8 +49,8 @@ export type HighlightPassThroughOptions = Pick<
   | "segmentation"
 >;
 
-/** How returned nodes are ordered. */
-export type NodeOrder = "rerank" | "retrieval";
+/** How returned nodes are ordered (core's document order). */
+export type NodeOrder = DocumentOrder;
 /** What `NodeWithScore.score` of a returned node holds. */
 export type ScoreMode = "rerank" | "retrieval";
 
@@ -136,11 +139,11 @@ type Entry =
 
 function resolveNodeOptions(options: SemanticHighlightPostprocessorOptions): ResolvedNodeOptions {
   const { topN, dropIrrelevant = true, order = "rerank", scoreMode = "rerank", metadataKey = "highlight" } = options;
-  if (topN !== undefined && !(Number.isInteger(topN) && topN >= 1)) {
-    throw new InvalidInputError(`topN must be a positive integer, or left out to keep every node (got ${String(topN)})`);
+  try {
+    validateDocumentSelectionOptions({ topN, dropIrrelevant, order });
+  } catch (error) {
+    throw new InvalidInputError((error as Error).message);
   }
-  if (typeof dropIrrelevant !== "boolean") throw new InvalidInputError(`dropIrrelevant must be true or false (got ${String(dropIrrelevant)})`);
-  if (order !== "rerank" && order !== "retrieval") throw new InvalidInputError(`order must be "rerank" or "retrieval" (got ${String(order)})`);
   if (scoreMode !== "rerank" && scoreMode !== "retrieval") {
     throw new InvalidInputError(`scoreMode must be "rerank" or "retrieval" (got ${String(scoreMode)})`);
   }
@@ -318,15 +321,12 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
     }
 
     const rerankScore = (e: Entry): number => (e.kind === "scored" ? e.result!.rerankScore : 0);
-    let ranked = entries.filter((e) => {
-      if (e.kind === "other") return false;
-      if (!dropIrrelevant) return true;
-      return e.kind === "scored" && e.result!.relevant && e.result!.keptSentences.length > 0;
-    });
-    ranked.sort((a, b) => rerankScore(b) - rerankScore(a) || a.position - b.position);
-    if (topN !== undefined) ranked = ranked.slice(0, topN);
-    const others = entries.filter((e) => e.kind === "other");
-    const kept = [...ranked, ...others];
+    // Non-text nodes are not judged: they always come back, after the text nodes unless in retrieval order.
+    const candidates = entries
+      .filter((e) => e.kind !== "other")
+      .map((entry) => ({ entry, rerankScore: rerankScore(entry), relevant: entry.kind === "scored" && entry.result!.relevant && entry.result!.keptSentences.length > 0 }));
+    const chosen = selectDocuments(candidates, { dropIrrelevant, order: "rerank", ...(topN !== undefined ? { topN } : {}) }).map((c) => c.entry);
+    const kept = [...chosen, ...entries.filter((e) => e.kind === "other")];
     if (order === "retrieval") kept.sort((a, b) => a.position - b.position);
 
     return kept.map((e) => {

@@ -1,0 +1,87 @@
+/** `semantic-highlight highlight --query "..." [text | --file PATH | stdin]`: highlight one document. */
+import { readFile } from "node:fs/promises";
+
+import { bm25Highlight, BM25_DEFAULT_THRESHOLD, type HighlightResult } from "@semantic-highlight/core";
+import { Command } from "commander";
+
+import { CliError } from "../errors.js";
+import { formatKeptSentences, formatSaving, renderHighlighted } from "../format.js";
+import type { CliIo } from "../io.js";
+import { loadModel } from "../model-path.js";
+import { parsePositiveInt, parseThreshold } from "../options.js";
+
+interface HighlightFlags {
+  query?: string;
+  file?: string;
+  model?: string;
+  bm25?: boolean;
+  threshold?: number;
+  topK?: number;
+  json?: boolean;
+  color?: boolean;
+}
+
+/** Reads the document from the arguments, `--file`, or standard input, in that order. */
+export async function readDocument(words: readonly string[], file: string | undefined, io: CliIo): Promise<string> {
+  if (words.length > 0 && file !== undefined) throw new CliError("give the document either as text arguments or with --file, not both");
+  if (words.length > 0) return words.join(" ");
+  if (file !== undefined) {
+    try {
+      return await readFile(file, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new CliError(code === "ENOENT" ? `${file}: no such file` : `${file}: cannot read the file (${(error as Error).message})`);
+    }
+  }
+  const piped = await io.readStdin();
+  if (piped === null) throw new CliError("no document: pass it as text after the options, with --file PATH, or on standard input");
+  return piped;
+}
+
+/** The `highlight` command. */
+export function highlightCommand(io: CliIo): Command {
+  return new Command("highlight")
+    .description("Highlight the sentences of one document that answer a query, and show how much pruning saves")
+    .argument("[text...]", "the document (default: --file, else standard input)")
+    .requiredOption("-q, --query <text>", "the question the document should answer")
+    .option("-f, --file <path>", "read the document from a file")
+    .option("-m, --model <dir>", "model folder (default: $SEMANTIC_HIGHLIGHT_MODEL, else <repo>/models/default)")
+    .option("--bm25", "use the model-free BM25 scorer instead of a model")
+    .option("-t, --threshold <x>", "keep sentences scoring strictly above x (default: the model's threshold; BM25: 0.15)", parseThreshold)
+    .option("-k, --top-k <n>", "keep at most n sentences", parsePositiveInt)
+    .option("--json", "print the core's HighlightResult as one line of JSON")
+    .option("--no-color", "mark kept sentences with [[...]] even on a terminal")
+    .action(async (words: string[], flags: HighlightFlags) => {
+      const query = flags.query ?? "";
+      if (query.trim() === "") throw new CliError("the query is empty: pass the question with --query \"...\"");
+      if (flags.bm25 && flags.model) throw new CliError("--bm25 and --model exclude each other");
+      const text = await readDocument(words, flags.file, io);
+      if (text.trim() === "") throw new CliError("the document is empty");
+      let result: HighlightResult;
+      let threshold: number;
+      let source: string;
+      if (flags.bm25) {
+        threshold = flags.threshold ?? BM25_DEFAULT_THRESHOLD;
+        result = bm25Highlight(query, text, { threshold, topK: flags.topK });
+        source = "BM25";
+      } else {
+        const highlighter = await loadModel(flags.model, io.env);
+        try {
+          threshold = flags.threshold ?? highlighter.config.threshold;
+          result = await highlighter.highlightOne(query, text, { threshold, topK: flags.topK });
+          source = `model ${highlighter.config.name}`;
+        } finally {
+          await highlighter.dispose();
+        }
+      }
+      if (flags.json) {
+        io.out(JSON.stringify(result) + "\n");
+        return;
+      }
+      const color = io.stdoutIsTTY && flags.color !== false && !io.env.NO_COLOR;
+      io.out(renderHighlighted(result, color).replace(/\s*$/, "") + "\n\n");
+      io.out(`Kept ${result.keptSentences.length} of ${result.sentences.length} sentences (${source}, score > ${threshold}${flags.topK ? `, top-${flags.topK}` : ""}):\n`);
+      io.out(formatKeptSentences(result));
+      io.out(`Saving: ${formatSaving(result, flags.bm25 ? "tokens (approx.: words + CJK characters)" : "tokens")}\n`);
+    });
+}

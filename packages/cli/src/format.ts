@@ -1,0 +1,81 @@
+/** Text output helpers: numbers, markdown tables, highlighted documents. */
+import type { HighlightResult } from "@semantic-highlight/core";
+
+import type { GroupMetrics } from "./eval/metrics.js";
+import type { EvalReport } from "./eval/run.js";
+
+/** A fraction as a percentage with one decimal ("78.9"); "–" for null. */
+export function pct(value: number | null | undefined): string {
+  return value === null || value === undefined ? "–" : (value * 100).toFixed(1);
+}
+
+/** A markdown table; cells are escaped for `|`. */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const esc = (cell: string) => cell.replace(/\|/g, "\\|");
+  const line = (cells: readonly string[]) => `| ${cells.map(esc).join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n") + "\n";
+}
+
+/** Columns of the metric tables (percentages). */
+export const METRIC_HEADER = ["items", "P %", "R %", "F1 %", "answer kept %", "compression pos %", "compression neg %"] as const;
+
+/** The metric cells of one group. */
+export function metricCells(m: GroupMetrics): string[] {
+  return [String(m.items), pct(m.precision), pct(m.recall), pct(m.f1), pct(m.answerKept), pct(m.compression), pct(m.negatives.compression)];
+}
+
+/** Describes what was evaluated ("model X", "BM25", "keep-all") with its selection. */
+export function describeMethod(report: Pick<EvalReport, "method" | "model" | "threshold" | "topK">): string {
+  const name = report.method === "model" ? `model ${report.model}` : report.method === "bm25" ? "BM25" : "keep-all";
+  if (report.method === "keep-all") return name;
+  return `${name}, threshold ${report.threshold}${report.topK !== null ? `, top-${report.topK}` : ""}`;
+}
+
+/** The human-readable eval report: a table per language and overall, then the sweep if any. */
+export function formatEvalReport(report: EvalReport): string {
+  const rows: string[][] = [];
+  const langs = Object.keys(report.byLanguage);
+  if (langs.length > 1) for (const lang of langs) rows.push([lang, ...metricCells(report.byLanguage[lang]!)]);
+  rows.push([langs.length > 1 ? "all" : langs[0] ?? "all", ...metricCells(report)]);
+  let text = `## ${report.file ?? "eval"} — ${describeMethod(report)}\n\n`;
+  text += markdownTable(["lang", ...METRIC_HEADER], rows);
+  text += `\n${report.items} items (${report.positives} positive, ${report.negatives.items} negative) in ${report.seconds.toFixed(2)} s: ${report.itemsPerSecond.toFixed(1)} items/s\n`;
+  if (report.sweep) {
+    text += `\n### Threshold sweep (one scoring pass${report.topK !== null ? `, top-${report.topK}` : ""})\n\n`;
+    text += markdownTable(["threshold", ...METRIC_HEADER], report.sweep.map((row) => [String(row.threshold), ...metricCells(row)]));
+  }
+  return text;
+}
+
+const ANSI = { bold: "\x1b[1m", yellow: "\x1b[33m", dim: "\x1b[2m", reset: "\x1b[0m" };
+
+/**
+ * The document with its kept sentences marked: bold yellow (and pruned text dimmed) with `color`, else
+ * `[[kept sentence]]` brackets.
+ */
+export function renderHighlighted(result: Pick<HighlightResult, "sentences">, color: boolean): string {
+  return result.sentences
+    .map((s) => {
+      if (!s.kept) return color ? `${ANSI.dim}${s.text}${ANSI.reset}` : s.text;
+      // Keep leading/trailing whitespace outside the marks.
+      const match = /^(\s*)([\s\S]*?)(\s*)$/.exec(s.text)!;
+      const [, lead, body, trail] = match;
+      return color ? `${lead}${ANSI.bold}${ANSI.yellow}${body}${ANSI.reset}${trail}` : `${lead}[[${body}]]${trail}`;
+    })
+    .join("");
+}
+
+/** "1,234 → 300 characters (−75.7 %), 310 → 72 tokens (−76.8 %)". */
+export function formatSaving(result: Pick<HighlightResult, "compression">, tokenLabel = "tokens"): string {
+  const c = result.compression;
+  return (
+    `${c.charactersBefore} → ${c.charactersAfter} characters (−${pct(c.characterReduction)} %), ` +
+    `${c.tokensBefore} → ${c.tokensAfter} ${tokenLabel} (−${pct(c.tokenReduction)} %)`
+  );
+}
+
+/** One line per kept sentence: score and text (collapsed whitespace). */
+export function formatKeptSentences(result: Pick<HighlightResult, "keptSentences">): string {
+  if (result.keptSentences.length === 0) return "  (no sentence above the threshold: the document is pruned entirely)\n";
+  return result.keptSentences.map((s) => `  ${s.score.toFixed(3)}  #${s.index}  ${s.text.replace(/\s+/g, " ").trim()}\n`).join("");
+}

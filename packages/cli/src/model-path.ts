@@ -1,0 +1,44 @@
+/** Finding the model folder: `--model`, else `$SEMANTIC_HIGHLIGHT_MODEL`, else the repository's `models/default`. */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { SemanticHighlighter, type HighlighterLoadOptions } from "@semantic-highlight/core";
+
+import { CliError } from "./errors.js";
+
+/** Environment variable naming the default model folder. */
+export const MODEL_ENV = "SEMANTIC_HIGHLIGHT_MODEL";
+
+/**
+ * The repository's default model folder, found relative to this package: both `packages/cli/dist/*.js` and
+ * `packages/cli/src/*.ts` are three levels below the repository root.
+ */
+export function bundledModelDirectory(moduleUrl: string = import.meta.url): string {
+  return path.resolve(path.dirname(fileURLToPath(moduleUrl)), "..", "..", "..", "models", "default");
+}
+
+/**
+ * Resolves which model to load. An explicit `--model` wins (a folder, or a hub id `org/name` when no such
+ * folder exists); then `$SEMANTIC_HIGHLIGHT_MODEL`; then `<repo>/models/default` when it exists. Throws a
+ * {@link CliError} explaining how to pass a model otherwise.
+ */
+export function resolveModel(explicit: string | undefined, env: Record<string, string | undefined>, bundled = bundledModelDirectory()): string {
+  const given = explicit ?? (env[MODEL_ENV] ? env[MODEL_ENV] : undefined);
+  if (given !== undefined) {
+    if (given.trim() === "") throw new CliError("--model is empty: pass a model folder");
+    // A folder that exists is always a folder, even if it looks like a hub id ("models/default").
+    return existsSync(given) ? path.resolve(given) : given;
+  }
+  if (existsSync(bundled)) return bundled;
+  throw new CliError(
+    `no model given and the default model folder ${bundled} does not exist. ` +
+      `Pass --model DIR (a folder with highlight_config.json, model.onnx and tokenizer.json), ` +
+      `set ${MODEL_ENV}, or use --bm25 / --baseline for the model-free baselines.`,
+  );
+}
+
+/** Resolves and loads the model (core's errors, such as `ModelLoadError`, propagate unchanged). */
+export async function loadModel(explicit: string | undefined, env: Record<string, string | undefined>, options?: HighlighterLoadOptions): Promise<SemanticHighlighter> {
+  return SemanticHighlighter.load(resolveModel(explicit, env), options);
+}

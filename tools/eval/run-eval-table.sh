@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the CLI and writes docs/eval-results.md: keep-all, BM25 (top-1 and a threshold) and the default
+# model at its configured threshold (plus a threshold sweep from the same pass) on every eval set.
+#
+#   tools/eval/run-eval-table.sh                 # eval sets from ../shared/data/eval, model models/default
+#   SEMANTIC_HIGHLIGHT_MODEL=DIR tools/eval/run-eval-table.sh
+#   EVAL_DATA=/path/to/eval EVAL_OUT=docs/eval-results.md tools/eval/run-eval-table.sh
+#
+# Without a model (no models/default and no $SEMANTIC_HIGHLIGHT_MODEL) the model row says so and the
+# baselines are still written.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+if [[ "${SKIP_BUILD:-}" != "1" ]]; then
+  TURBO_TELEMETRY_DISABLED=1 npx turbo run build --filter=semantic-highlight --output-logs=errors-only
+fi
+exec node tools/eval/eval-table.mjs "$@"

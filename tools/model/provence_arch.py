@@ -38,6 +38,11 @@ class ProvenceConfig:
     layer_norm_eps: float = 1e-5
     type_vocab_size: int = 1
     initializer_range: float = 0.02
+    # Small models trained from scratch: add a learned vector to every context token whose id also occurs
+    # in the query (DrQA's "exact match" feature), computed inside the graph from input_ids, so the
+    # ONNX contract (input_ids, attention_mask -> logits) is unchanged. Off for XLM-R checkpoints.
+    query_match: bool = False
+    sep_token_id: int = 2
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -156,16 +161,41 @@ class Encoder(nn.Module):
         return x
 
 
+def query_match_feature(input_ids: torch.Tensor, attention_mask: torch.Tensor, sep_token_id: int) -> torch.Tensor:
+    """[B, S] float: 1.0 for context tokens (after the first separator) whose id also occurs in the query
+    segment (between the first token and the first separator), else 0.0. Layout: <s> q </s></s> ctx </s>.
+    The model multiplies it by a per-token-id weight (an IDF table computed from the training data and
+    stored in the graph), so matches on rare words count and matches on "the" or "," hardly do."""
+    is_sep = input_ids.eq(sep_token_id)
+    segment = torch.cumsum(is_sep.long(), dim=1)
+    positions = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0)
+    real = attention_mask.gt(0)
+    query = segment.eq(0) & positions.gt(0) & real
+    context = segment.ge(1) & ~is_sep & real
+    same = input_ids.unsqueeze(2).eq(input_ids.unsqueeze(1)) & query.unsqueeze(1)
+    matched = same.to(torch.float32).amax(dim=2)
+    return matched * context.to(torch.float32)
+
+
 class XLMRobertaEncoderModel(nn.Module):
     """``XLMRobertaModel`` without the pooler (``add_pooling_layer=False``)."""
 
     def __init__(self, c: ProvenceConfig):
         super().__init__()
+        self.config = c
         self.embeddings = Embeddings(c)
         self.encoder = Encoder(c)
+        if c.query_match:
+            # Same scale as the LayerNorm'd embeddings (norm ~ sqrt(hidden)), so the feature is visible at once.
+            self.query_match_embedding = nn.Parameter(torch.randn(c.hidden))
+            self.register_buffer("query_match_weight", torch.ones(c.vocab_size))
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         x = self.embeddings(input_ids)
+        if self.config.query_match:
+            match = query_match_feature(input_ids, attention_mask, self.config.sep_token_id)
+            match = match * self.query_match_weight[input_ids]
+            x = x + match.unsqueeze(-1) * self.query_match_embedding
         # HF get_extended_attention_mask: (1 - mask) * finfo.min, broadcast over heads/queries
         m = attention_mask[:, None, None, :].to(x.dtype)
         additive = (1.0 - m) * torch.finfo(x.dtype).min
@@ -246,14 +276,16 @@ def load_hf_state_dict(
         raise KeyError(f"missing={missing} unexpected={unexpected}")
 
 
-def export_onnx(model: nn.Module, path: str, opset: int = 14, example_seq: int = 16) -> None:
+def export_onnx(model: nn.Module, path: str, opset: int = 14, example_seq: int = 16, check: bool = True) -> None:
     """Export to the project's ONNX contract and check the graph with onnx.checker.
 
     inputs:  input_ids int64 [batch, seq], attention_mask int64 [batch, seq]
     outputs: pruning_logits float32 [batch, seq, 2], ranking_logits float32 [batch, 1]
 
     Graphs over 2 GB need external data; see the project README for re-saving them
-    as a single ``model.onnx_data``.
+    as a single ``model.onnx_data``. ``check=False`` skips the in-memory checks (needed
+    over 2 GB, where torch writes one external file per tensor; check by path instead,
+    as ``export_hf_checkpoint.py`` does).
     """
     import onnx
 
@@ -282,6 +314,8 @@ def export_onnx(model: nn.Module, path: str, opset: int = 14, example_seq: int =
             do_constant_folding=True,
             export_params=True,
         )
+    if not check:
+        return
     m = onnx.load(path)
     onnx.checker.check_model(m)
     check_contract(m)

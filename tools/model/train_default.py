@@ -1,0 +1,829 @@
+#!/usr/bin/python3
+"""Train the library's embedded default model (``models/default/``) from scratch on CPU.
+
+Stages (``all`` runs them in order; each can be run alone):
+
+* ``tokenizer`` -- bilingual SentencePiece Unigram (build_tokenizer.py) on ../shared/data/raw
+  (never data/eval) -> WORK/tokenizer/{sentencepiece.bpe.model,tokenizer.json,...}
+* ``data``      -- QA examples (SQuAD v1.1, CMRC 2018, DRCD, DuReader demo, WikiText negatives),
+  sentence-split, tokenized sentence by sentence, sentence-level keep labels, article-level
+  train/dev split -> WORK/examples.json (+ its sha256 printed and stored)
+* ``train``     -- provence_arch XLM-R encoder + pruning/ranking heads, AdamW, linear
+  warmup/decay, fixed seeds, length-bucketed batches, dev sentence-F1 evaluation at fixed
+  step intervals, best checkpoint kept -> WORK/best.pt, WORK/train_log.txt, WORK/train_state.json
+* ``export``    -- ONNX export (opset 14) + tokenizer + configs + reference outputs -> models/default/
+
+Usage::
+
+    /usr/bin/python3 tools/model/train_default.py all            # ~40 min on 2 CPU cores
+    /usr/bin/python3 tools/model/train_default.py data --check   # build examples twice, compare hashes
+
+Only torch 1.13, numpy, sentencepiece, onnx (Debian packages); no network.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import random
+import re
+import shutil
+import sys
+import time
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+RAW = os.path.abspath(os.path.join(REPO, "..", "shared", "data", "raw"))
+WORK = os.path.join(HERE, ".work-default")
+OUT = os.path.join(REPO, "models", "default")
+sys.path.insert(0, HERE)
+
+SEED = 20240611
+VOCAB_SIZE = 12000  # SentencePiece pieces; tokenizer.json adds <pad> and <mask>
+MODEL = dict(hidden=128, layers=3, heads=4, intermediate=512, max_position_embeddings=514)
+TRAIN_MAX_LEN = 160
+DEV_EVAL_SUBSET = 600  # examples of the dev split used for the periodic evaluations
+DEV_MAX_LEN = 512
+DEV_FRACTION = 0.05
+NEG_FRACTION = 0.22
+
+# ----------------------------------------------------------------- sentence splitting
+_EN_BOUNDARY = re.compile(r"(?<=[.!?])([\"'\u201d\u2019)\]]*)(\s+)(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
+_EN_ABBREV = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "inc", "ltd", "co", "corp", "no",
+    "gen", "col", "lt", "sgt", "capt", "rev", "hon", "mt", "ft", "jan", "feb", "mar", "apr", "jun", "jul",
+    "aug", "sep", "sept", "oct", "nov", "dec", "fig", "approx", "ca", "e.g", "i.e", "u.s", "u.k", "a.d", "b.c",
+}
+_ZH_BOUNDARY = re.compile(r"(?<=[。！？!?])([”」』’）)]*)")
+
+
+def split_en(text: str) -> List[str]:
+    """Split after . ! ? (+ closing quotes) followed by whitespace and a capital/digit; the
+    whitespace stays with the sentence before (pieces concatenate to the text)."""
+    cuts = []
+    for m in _EN_BOUNDARY.finditer(text):
+        before = text[: m.start()]
+        word = re.search(r"([A-Za-z.]+)\.$", before)
+        if word:
+            w = word.group(1).lower()
+            if w in _EN_ABBREV or (len(w) == 1 and w.isalpha()):  # initials "J."
+                continue
+        cuts.append(m.end())
+    return _cut(text, cuts)
+
+
+def split_zh(text: str) -> List[str]:
+    cuts = [m.end() for m in _ZH_BOUNDARY.finditer(text)]
+    # whitespace after the terminator belongs to the sentence before
+    cuts2 = []
+    for c in cuts:
+        while c < len(text) and text[c].isspace():
+            c += 1
+        cuts2.append(c)
+    return _cut(text, cuts2)
+
+
+def _cut(text: str, cuts: List[int]) -> List[str]:
+    out, start = [], 0
+    for c in sorted(set(cuts)):
+        if start < c < len(text):
+            out.append(text[start:c])
+            start = c
+    out.append(text[start:])
+    return [s for s in out if s]
+
+
+def split_sentences(text: str, lang: str) -> List[str]:
+    return split_zh(text) if lang == "zh" else split_en(text)
+
+
+# ----------------------------------------------------------------------------- data
+def _load_squad_like(path: str, source: str, lang: str):
+    """-> list of articles: (article_id, [ (context, [ (qid, question, [(start,end),...]) ]) ])"""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    arts = []
+    for ai, art in enumerate(data["data"]):
+        paras = []
+        for para in art["paragraphs"]:
+            ctx = para["context"]
+            qas = []
+            for qa in para.get("qas", []):
+                spans = []
+                for a in qa.get("answers", []):
+                    s = a.get("answer_start", -1)
+                    t = a.get("text", "")
+                    if s is None or s < 0 or not t:
+                        continue
+                    if ctx[s : s + len(t)] != t:  # repair off-by-a-few offsets
+                        j = ctx.find(t, max(0, s - 20))
+                        if j < 0:
+                            j = ctx.find(t)
+                        if j < 0:
+                            continue
+                        s = j
+                    spans.append((s, s + len(t)))
+                if spans:
+                    qas.append((str(qa.get("id", len(qas))), qa["question"], spans))
+            paras.append((ctx, qas))
+        arts.append((f"{source}-{ai}", lang, paras))
+    return arts
+
+
+def _load_dureader(path: str):
+    arts = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            docs = d["documents"]
+            paras = []
+            qas_done = False
+            for di, doc in enumerate(docs):
+                mrp = doc.get("most_related_para", 0)
+                if not doc.get("paragraphs"):
+                    continue
+                ctx = doc["paragraphs"][mrp]
+                qas = []
+                if not qas_done and di in d.get("answer_docs", []) and d.get("fake_answers"):
+                    ans = d["fake_answers"][0]
+                    j = ctx.find(ans) if ans else -1
+                    if j >= 0 and len(ctx) <= 2000:
+                        qas.append((str(d["question_id"]), d["question"], [(j, j + len(ans))]))
+                        qas_done = True
+                if len(ctx) <= 2000:
+                    paras.append((ctx, qas))
+            arts.append((f"dureader-{d['question_id']}", "zh", paras))
+    return arts
+
+
+def _wikitext_paragraphs(path: str) -> List[str]:
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("="):
+                continue
+            line = line.replace(" @-@ ", "-").replace(" @,@ ", ",").replace(" @.@ ", ".")
+            line = re.sub(r" ([,.;:!?')])", r"\1", line)
+            line = re.sub(r"\( ", "(", line)
+            if 300 <= len(line) <= 1200:
+                out.append(line)
+    return out
+
+
+def build_examples(sp, raw: str = RAW, seed: int = SEED) -> dict:
+    """Deterministic example set. Each example: query ids, sentences (ids, label, nchars),
+    ranking target, lang, source, split."""
+    from build_tokenizer import hf_encode
+
+    rng = random.Random(seed)
+    articles = []
+    articles += _load_squad_like(os.path.join(raw, "squad-v1.1-dev-articles-00-31.json"), "squad", "en")
+    articles += _load_squad_like(os.path.join(raw, "cmrc2018-dev.json"), "cmrc", "zh")
+    articles += _load_squad_like(os.path.join(raw, "drcd-dev.json"), "drcd", "zh")
+    articles += _load_dureader(os.path.join(raw, "dureader-demo-search-dev.json"))
+    wiki = _wikitext_paragraphs(os.path.join(raw, "wikitext-2-raw-test.txt"))
+
+    # article-level dev split (5 % of articles per source, deterministic)
+    by_src: Dict[str, List[int]] = {}
+    for i, (aid, _, _) in enumerate(articles):
+        by_src.setdefault(aid.split("-")[0], []).append(i)
+    dev_articles = set()
+    for src in sorted(by_src):
+        idx = list(by_src[src])
+        rng.shuffle(idx)
+        n = max(1, int(round(len(idx) * DEV_FRACTION)))
+        dev_articles.update(idx[:n])
+
+    sent_cache: Dict[Tuple[str, str], list] = {}
+
+    def encode_context(ctx: str, lang: str):
+        key = (ctx, lang)
+        if key not in sent_cache:
+            sents = split_sentences(ctx, lang)
+            sent_cache[key] = [(s, hf_encode(sp, s)) for s in sents]
+        return sent_cache[key]
+
+    def make(query, ctx, lang, spans, source, split, target):
+        sents = encode_context(ctx, lang)
+        out, pos = [], 0
+        for s, ids in sents:
+            a, b = pos, pos + len(s)
+            pos = b
+            lab = int(any(x < b and y > a for x, y in spans))
+            if ids:
+                out.append([ids, lab, len(s)])
+        return {
+            "q": hf_encode(sp, query),
+            "sents": out,
+            "rank": target,
+            "lang": lang,
+            "src": source,
+            "split": split,
+        }
+
+    examples = []
+    # pools of paragraphs per language (for negatives when the article has one paragraph)
+    pool = {"en": [], "zh": []}
+    for ai, (aid, lang, paras) in enumerate(articles):
+        for ctx, _ in paras:
+            pool[lang].append((ai, ctx))
+    for ai, (aid, lang, paras) in enumerate(articles):
+        split = "dev" if ai in dev_articles else "train"
+        src = aid.split("-")[0]
+        for pi, (ctx, qas) in enumerate(paras):
+            for qid, q, spans in qas:
+                examples.append(make(q, ctx, lang, spans, src, split, 1))
+                if rng.random() < NEG_FRACTION:
+                    others = [c for j, (c, _) in enumerate(paras) if j != pi and c != ctx]
+                    if others and rng.random() < 0.75:
+                        neg = rng.choice(others)
+                        examples.append(make(q, neg, lang, [], src + "-neg-same-article", split, 0))
+                    elif lang == "en" and split == "train":
+                        examples.append(make(q, rng.choice(wiki), "en", [], "wikitext-neg", split, 0))
+                    else:
+                        # paragraph from another article of the same language, same split
+                        while True:
+                            aj, c = rng.choice(pool[lang])
+                            if aj != ai and ((aj in dev_articles) == (split == "dev")):
+                                break
+                        examples.append(make(q, c, lang, [], src + "-neg-other-article", split, 0))
+    return {"examples": examples, "n_articles": len(articles), "n_dev_articles": len(dev_articles)}
+
+
+def examples_hash(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def stage_tokenizer(args) -> None:
+    import build_tokenizer
+
+    d = os.path.join(args.work, "tokenizer")
+    build_tokenizer.build(d, args.vocab_size, RAW, max_length=DEV_MAX_LEN)
+    print("tokenizer:", d, flush=True)
+
+
+def _sp(work: str):
+    import sentencepiece as spm
+
+    return spm.SentencePieceProcessor(model_file=os.path.join(work, "tokenizer", "sentencepiece.bpe.model"))
+
+
+def stage_data(args) -> None:
+    sp = _sp(args.work)
+    t = time.time()
+    data = build_examples(sp)
+    h = examples_hash(data)
+    if args.check:
+        h2 = examples_hash(build_examples(sp))
+        print("second build hash", h2, "identical" if h == h2 else "DIFFERENT", flush=True)
+        assert h == h2
+    data["sha256"] = h
+    ex = data["examples"]
+    stats = {}
+    for e in ex:
+        k = f"{e['split']}/{e['src']}"
+        stats[k] = stats.get(k, 0) + 1
+    data["stats"] = stats
+    with open(os.path.join(args.work, "examples.json"), "w", encoding="utf-8") as f:
+        json.dump(data, f, separators=(",", ":"), ensure_ascii=False)
+    print(f"examples: {len(ex)} sha256={h} ({time.time() - t:.1f}s)", flush=True)
+    print(json.dumps(stats, indent=1, sort_keys=True), flush=True)
+
+
+# ---------------------------------------------------------------------------- model
+def seed_all(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def assemble(ex: dict, max_len: int, rng: random.Random = None, shuffle: bool = False):
+    """<s> q </s></s> s1 s2 ... </s>; returns ids, labels (-100 outside context), sentence spans
+    [(start_tok, end_tok, sent_index)]. Training (rng given): window of whole sentences that
+    contains the first positive sentence when the paragraph is too long; eval: truncate."""
+    q = ex["q"][: max_len // 2]
+    sents = list(enumerate(ex["sents"]))
+    if shuffle and rng is not None:
+        rng.shuffle(sents)
+    budget = max_len - len(q) - 4
+    lens = [len(s[1][0]) for s in sents]
+    start = 0
+    if rng is not None and sum(lens) > budget:
+        pos = [k for k, (_, s) in enumerate(sents) if s[1]]
+        # choose a start so that the first positive sentence is inside the window
+        if pos:
+            p = pos[0]
+            cands = []
+            for st in range(0, p + 1):
+                if sum(lens[st : p + 1]) <= budget:
+                    cands.append(st)
+            start = rng.choice(cands) if cands else p
+        else:
+            start = rng.randrange(len(sents))
+    ids = [0] + q + [2, 2]
+    labels = [-100] * len(ids)
+    spans = []
+    for k in range(start, len(sents)):
+        si, (tok, lab, _) = sents[k]
+        room = max_len - 1 - len(ids)
+        if room <= 0:
+            break
+        tok = tok[:room]
+        spans.append((len(ids), len(ids) + len(tok), si))
+        ids += tok
+        labels += [lab] * len(tok)
+    ids.append(2)
+    labels.append(-100)
+    return ids, labels, spans
+
+
+def make_batches(items: List[Tuple[int, int]], max_tokens: int, rng: random.Random) -> List[List[int]]:
+    """items: (index, length). Shuffle, sort by length within chunks of 64 batches' worth,
+    cut by a token budget (batch * padded length), shuffle the batches."""
+    items = list(items)
+    rng.shuffle(items)
+    batches = []
+    chunk = 2000
+    for c in range(0, len(items), chunk):
+        part = sorted(items[c : c + chunk], key=lambda x: x[1])
+        cur, cur_max = [], 0
+        for idx, ln in part:
+            m = max(cur_max, ln)
+            if cur and m * (len(cur) + 1) > max_tokens:
+                batches.append(cur)
+                cur, m = [], ln
+            cur.append(idx)
+            cur_max = m
+        if cur:
+            batches.append(cur)
+    rng.shuffle(batches)
+    return batches
+
+
+def pad_batch(seqs):
+    import torch
+
+    L = max(len(s[0]) for s in seqs)
+    ids = torch.full((len(seqs), L), 1, dtype=torch.int64)
+    lab = torch.full((len(seqs), L), -100, dtype=torch.int64)
+    mask = torch.zeros((len(seqs), L), dtype=torch.int64)
+    for i, (a, b, _) in enumerate(seqs):
+        ids[i, : len(a)] = torch.tensor(a)
+        lab[i, : len(b)] = torch.tensor(b)
+        mask[i, : len(a)] = 1
+    return ids, mask, lab
+
+
+def evaluate(model, dev: List[dict], max_len: int = DEV_MAX_LEN, max_tokens: int = 16384) -> dict:
+    """Sentence scores (mean token keep prob) on dev; metrics on a threshold grid."""
+    import torch
+
+    model.eval()
+    rows = [assemble(e, max_len) for e in dev]
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))
+    scores: List[List[float]] = [None] * len(rows)  # type: ignore
+    rank = [0.0] * len(rows)
+    i = 0
+    with torch.no_grad():
+        while i < len(order):
+            L = len(rows[order[i]][0])
+            j = i
+            while j < len(order) and len(rows[order[j]][0]) * (j - i + 1) <= max_tokens:
+                j += 1
+            j = max(j, i + 1)
+            idx = order[i:j]
+            ids, mask, _ = pad_batch([rows[k] for k in idx])
+            p, r = model(ids, mask)
+            keep = torch.softmax(p, dim=-1)[..., 1].numpy()
+            for b, k in enumerate(idx):
+                ex = dev[k]
+                sc = [0.0] * len(ex["sents"])
+                for a, z, si in rows[k][2]:
+                    sc[si] = float(keep[b, a:z].mean()) if z > a else 0.0
+                scores[k] = sc
+                rank[k] = float(torch.sigmoid(r[b, 0]))
+            i = j
+    model.train()
+    return {"scores": scores, "rank": rank}
+
+
+def metrics_at(dev: List[dict], scores, thr: float) -> dict:
+    tp = fp = fn = 0
+    chars = kept_chars = 0
+    for e, sc in zip(dev, scores):
+        for (tok, lab, nch), s in zip(e["sents"], sc):
+            k = s > thr
+            tp += k and lab
+            fp += k and not lab
+            fn += (not k) and lab
+            chars += nch
+            kept_chars += nch if k else 0
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"threshold": thr, "precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
+            "compression": round(1 - kept_chars / max(1, chars), 4)}
+
+
+THRESHOLDS = [round(x, 3) for x in np.arange(0.05, 0.951, 0.025)]
+
+
+def choose_threshold(dev, scores, min_compression: float = 0.70) -> Tuple[dict, List[dict]]:
+    grid = [metrics_at(dev, scores, t) for t in THRESHOLDS]
+    ok = [m for m in grid if m["compression"] >= min_compression]
+    best = max(ok, key=lambda m: (m["f1"], m["threshold"])) if ok else max(grid, key=lambda m: m["compression"])
+    return best, grid
+
+
+def per_lang(dev, scores, thr):
+    out = {}
+    for lang in ("en", "zh"):
+        idx = [i for i, e in enumerate(dev) if e["lang"] == lang]
+        out[lang] = metrics_at([dev[i] for i in idx], [scores[i] for i in idx], thr)
+    return out
+
+
+def rank_auc(dev, rank) -> float:
+    pos = [r for e, r in zip(dev, rank) if e["rank"] == 1]
+    neg = [r for e, r in zip(dev, rank) if e["rank"] == 0]
+    if not pos or not neg:
+        return float("nan")
+    neg_s = np.sort(np.array(neg))
+    wins = sum(np.searchsorted(neg_s, p, side="left") + 0.5 * (np.searchsorted(neg_s, p, side="right") - np.searchsorted(neg_s, p, side="left")) for p in pos)
+    return float(wins / (len(pos) * len(neg)))
+
+
+def dev_subset(dev_all: List[dict], seed: int) -> List[dict]:
+    idx = list(range(len(dev_all)))
+    random.Random(seed + 1).shuffle(idx)
+    return [dev_all[i] for i in sorted(idx[:DEV_EVAL_SUBSET])]
+
+
+def dev_baselines(dev: List[dict]) -> dict:
+    """Model-free references on the same dev split and rule: keep the first sentence; share of
+    the query's distinct token ids that occur in the sentence (threshold by the same rule)."""
+    first = [[1.0 if i == 0 else 0.0 for i in range(len(e["sents"]))] for e in dev]
+    overlap = []
+    for e in dev:
+        q = set(e["q"])
+        overlap.append([len(q & set(s[0])) / max(1, len(q)) for s in e["sents"]])
+    return {"first_sentence": metrics_at(dev, first, 0.5),
+            "query_token_overlap": choose_threshold(dev, overlap)[0]}
+
+
+def set_query_match_idf(model, train: List[dict], vocab_size: int) -> None:
+    """IDF of every token id over the training sentences, scaled to [0, 1]; special tokens get 0.
+    Stored in the model (a buffer, exported as a constant) to weight the query exact-match feature."""
+    import torch
+
+    df = np.zeros(vocab_size, dtype=np.float64)
+    n = 0
+    for e in train:
+        for tok, _, _ in e["sents"]:
+            n += 1
+            df[np.unique(np.asarray(tok, dtype=np.int64))] += 1
+    idf = np.log((n + 1) / (df + 1))
+    idf[:4] = 0.0  # <s> <pad> </s> <unk>
+    idf /= idf.max()
+    with torch.no_grad():
+        model.roberta.query_match_weight.copy_(torch.from_numpy(idf.astype(np.float32)))
+
+
+def build_model(vocab_size: int, query_match: bool = False):
+    from provence_arch import ProvenceConfig, ProvenceModel, init_weights
+
+    cfg = ProvenceConfig(vocab_size=vocab_size, pad_token_id=1, layer_norm_eps=1e-5, initializer_range=0.02,
+                         query_match=query_match, **MODEL)
+    model = ProvenceModel(cfg)
+    init_weights(model)
+    return model
+
+
+class TrainWrapper:
+    """Dropout during training without changing provence_arch (which has none: inference only):
+    forward hooks on embeddings / attention output / FFN output dense layers."""
+
+    def __init__(self, model, p: float):
+        import torch
+
+        self.handles = []
+        self.p = p
+        drop = torch.nn.functional.dropout
+
+        def hook(mod, inp, out):
+            return drop(out, p, mod.training)
+
+        for name, mod in model.named_modules():
+            if name.endswith("attention.output.dense") or name.endswith("output.dense") or name.endswith(
+                "embeddings.word_embeddings"
+            ):
+                self.handles.append(mod.register_forward_hook(hook))
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+
+
+def stage_train(args) -> None:
+    import torch
+
+    torch.set_num_threads(2)
+    try:
+        torch.use_deterministic_algorithms(True)
+    except Exception:  # pragma: no cover
+        pass
+    resume = getattr(args, "resume", False)
+    prev = None
+    if resume:  # phase 2: continue from phase 1's best checkpoint with a fresh warmup/decay schedule
+        with open(os.path.join(args.work, "train_state.json")) as f:
+            prev = json.load(f)
+        assert "steps_done" in prev, "phase 1 did not finish"
+    seed = args.seed + (1 if resume else 0)
+    seed_all(seed)
+    with open(os.path.join(args.work, "examples.json"), encoding="utf-8") as f:
+        data = json.load(f)
+    ex = data["examples"]
+    train = [e for e in ex if e["split"] == "train"]
+    dev_all = [e for e in ex if e["split"] == "dev"]
+    dev = dev_subset(dev_all, args.seed)
+    with open(os.path.join(args.work, "tokenizer", "tokenizer.json"), encoding="utf-8") as f:
+        vocab_size = len(json.load(f)["model"]["vocab"])
+    model = build_model(vocab_size, args.query_match)
+    if args.query_match:
+        set_query_match_idf(model, train, vocab_size)
+    if resume:
+        model.load_state_dict(torch.load(os.path.join(args.work, "best.pt")))
+    dropper = TrainWrapper(model, args.dropout)
+    n_params = sum(p.numel() for p in model.parameters())
+    decay, no_decay = [], []
+    for n, p in model.named_parameters():
+        (no_decay if (n.endswith("bias") or "LayerNorm" in n) else decay).append(p)
+    peak = args.lr2 if resume else args.lr
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=peak, betas=(0.9, 0.98), eps=1e-6,
+    )
+    total = args.steps2 if resume else args.steps
+    warm = max(1, int(total * args.warmup))
+    offset = prev["steps_done"] if resume else 0  # step numbers in logs/history continue
+    max_minutes = (args.total_minutes - prev["train_wall_s"] / 60) if resume else args.max_minutes
+
+    def lr_at(step):
+        if step < warm:
+            return peak * (step + 1) / warm
+        return peak * max(0.0, (total - step) / max(1, total - warm))
+
+    cw = torch.tensor([1.0, args.keep_weight])
+    log_path = os.path.join(args.work, "train_log.txt")
+    logf = open(log_path, "a" if resume else "w", encoding="utf-8")
+
+    def log(msg):
+        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+        print(line, flush=True)
+        logf.write(line + "\n")
+        logf.flush()
+
+    log(f"{'PHASE 2 (resume from best.pt) ' if resume else ''}train={len(train)} dev={len(dev)} params={n_params} "
+        f"steps={total} warmup={warm} peak_lr={peak} max_minutes={max_minutes:.1f} args={vars(args)}")
+    rng = random.Random(seed)
+    t0 = time.time()
+    step = 0
+    epoch = 1 if resume else 0  # phase 2 uses the sentence-order augmentation from the start
+    history = list(prev["history"]) if resume else []
+    best = prev["best"] if resume else None
+    best_path = os.path.join(args.work, "best.pt")
+    seen = 0
+    ema = None
+    stopped_early = False
+    while step < total:
+        # epoch 0: original order; later epochs: SQuAD/DRCD/CMRC sentence order shuffled for half
+        rows = []
+        for e in train:
+            shuffle = epoch > 0 and rng.random() < args.shuffle_prob
+            rows.append(assemble(e, args.max_len, rng, shuffle))
+        batches = make_batches([(i, len(r[0])) for i, r in enumerate(rows)], args.max_tokens, rng)
+        log(f"epoch {epoch}: {len(batches)} batches, {sum(len(r[0]) for r in rows)} tokens")
+        for bi, b in enumerate(batches):
+            if step >= total:
+                break
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step)
+            seqs = [rows[i] for i in b]
+            ids, mask, lab = pad_batch(seqs)
+            rt = torch.tensor([[float(train[i]["rank"])] for i in b])
+            p, r = model(ids, mask)
+            tok_loss = torch.nn.functional.cross_entropy(p.view(-1, 2), lab.view(-1), weight=cw, ignore_index=-100)
+            rank_loss = torch.nn.functional.binary_cross_entropy_with_logits(r, rt)
+            loss = tok_loss + args.rank_weight * rank_loss
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            seen += len(b)
+            lv = float(loss)
+            ema = lv if ema is None else 0.98 * ema + 0.02 * lv
+            if step % 20 == 0 or step == 1:
+                el = time.time() - t0
+                log(f"step {step}/{total} ep {epoch} loss {lv:.4f} ema {ema:.4f} tok {float(tok_loss):.4f} "
+                    f"rank {float(rank_loss):.4f} lr {lr_at(step):.2e} {step / el:.3f} step/s "
+                    f"eta {(total - step) / (step / el) / 60:.1f} min")
+            if step % args.eval_every == 0 or step == total:
+                te = time.time()
+                ev = evaluate(model, dev)
+                chosen, grid = choose_threshold(dev, ev["scores"])
+                f05 = metrics_at(dev, ev["scores"], 0.5)
+                rec = {"step": offset + step, "phase": 2 if resume else 1, "epoch": round(epoch + (bi + 1) / len(batches), 3), "examples_seen": seen,
+                       "elapsed_s": round(time.time() - t0, 1), "loss_ema": round(ema, 4),
+                       "best_under_compression_0.7": chosen, "at_0.5": f05,
+                       "per_lang": per_lang(dev, ev["scores"], chosen["threshold"]),
+                       "rank_auc": round(rank_auc(dev, ev["rank"]), 4), "eval_s": round(time.time() - te, 1)}
+                history.append(rec)
+                log("EVAL " + json.dumps(rec))
+                if best is None or chosen["f1"] > best["best_under_compression_0.7"]["f1"]:
+                    best = rec
+                    torch.save(model.state_dict(), best_path)
+                    log(f"new best f1={chosen['f1']} at step {offset + step}")
+                with open(os.path.join(args.work, "train_state.json"), "w") as f:
+                    json.dump({"history": history, "best": best}, f, indent=1)
+            if time.time() - t0 > max_minutes * 60:
+                log("wall-clock guard hit: stopping early")
+                stopped_early = True
+                step = total
+                break
+        epoch += 1
+    wall = time.time() - t0
+    dropper.remove()
+    if resume and "phases" not in prev:  # phase 1 state written before the phases field existed
+        prev["phases"] = [{"phase": 1, "steps": prev["steps_done"], "peak_lr": prev["args"]["lr"], "seed": args.seed,
+                           "wall_s": prev["train_wall_s"], "stopped_early": prev["stopped_early"],
+                           "init": "random (init_weights, std 0.02)"}]
+    phases = (prev.get("phases", []) if resume else []) + [
+        {"phase": 2 if resume else 1, "steps": step, "peak_lr": peak, "seed": seed, "wall_s": round(wall, 1),
+         "stopped_early": stopped_early, "init": "best.pt of phase 1" if resume else "random (init_weights, std 0.02)"}]
+    state = {
+        "history": history, "best": best, "train_wall_s": round(wall + (prev["train_wall_s"] if resume else 0), 1),
+        "stopped_early": stopped_early or (prev["stopped_early"] if resume else False),
+        "steps_done": offset + step, "phases": phases, "n_params": n_params, "vocab_size": vocab_size,
+        "args": vars(args), "n_train": len(train), "n_dev": len(dev_all), "n_dev_eval_subset": len(dev),
+        "examples_sha256": data.get("sha256"), "data_stats": data.get("stats"),
+        "n_articles": data.get("n_articles"), "n_dev_articles": data.get("n_dev_articles"),
+    }
+    with open(os.path.join(args.work, "train_state.json"), "w") as f:
+        json.dump(state, f, indent=1)
+    log(f"done in {wall / 60:.1f} min (total training {state['train_wall_s'] / 60:.1f} min); best step {best['step'] if best else None}")
+
+
+# --------------------------------------------------------------------------- export
+def stage_train2(args) -> None:
+    if args.steps2 <= 0:
+        print("train2: --steps2 0, skipped", flush=True)
+        return
+    args.resume = True
+    stage_train(args)
+    args.resume = False
+
+
+def stage_export(args) -> None:
+    import torch
+    from build_test_models import REFERENCE_BATCHES  # noqa: F401 (same fixed inputs as tiny-xlmr)
+    import build_test_models
+    from provence_arch import export_onnx
+
+    torch.set_num_threads(2)
+    with open(os.path.join(args.work, "train_state.json")) as f:
+        state = json.load(f)
+    with open(os.path.join(args.work, "tokenizer", "tokenizer.json"), encoding="utf-8") as f:
+        vocab_size = len(json.load(f)["model"]["vocab"])
+    model = build_model(vocab_size, state["args"].get("query_match", False))
+    model.load_state_dict(torch.load(os.path.join(args.work, "best.pt")))
+    model.eval()
+    os.makedirs(args.out, exist_ok=True)
+    export_onnx(model, os.path.join(args.out, "model.onnx"), opset=14)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copyfile(os.path.join(args.work, "tokenizer", name), os.path.join(args.out, name))
+    sp = _sp(args.work)
+    ref = build_test_models.reference_outputs(model, sp)
+    ref["description"] = ref["description"].replace("models/test/tiny-xlmr", "models/default")
+    write_json(os.path.join(args.out, "reference_outputs.json"), ref, indent=None)
+    best = state["best"]
+    # threshold: chosen on the FULL dev split (periodic evals used a subset) with the best checkpoint
+    with open(os.path.join(args.work, "examples.json"), encoding="utf-8") as f:
+        dev_all = [e for e in json.load(f)["examples"] if e["split"] == "dev"]
+    te = time.time()
+    ev = evaluate(model, dev_all)
+    chosen, grid = choose_threshold(dev_all, ev["scores"])
+    thr = chosen["threshold"]
+    full_dev = {"n": len(dev_all), "chosen": chosen, "per_lang": per_lang(dev_all, ev["scores"], thr),
+                "at_0.5": metrics_at(dev_all, ev["scores"], 0.5), "rank_auc": round(rank_auc(dev_all, ev["rank"]), 4),
+                "grid": grid, "eval_s": round(time.time() - te, 1)}
+    full_dev["baselines"] = dev_baselines(dev_all)
+    print("full dev:", json.dumps({k: v for k, v in full_dev.items() if k != "grid"}), flush=True)
+    cfg = model.config
+    write_json(os.path.join(args.out, "highlight_config.json"), {
+        "format": "semantic-highlight/v1",
+        "name": "semantic-highlight-small-bilingual",
+        "description": (
+            f"Small bilingual (English / Chinese) Provence-style sentence highlighter trained from scratch on CPU "
+            f"(tools/model/train_default.py): XLM-R architecture, hidden {cfg.hidden}, {cfg.layers} layers, "
+            f"{cfg.heads} heads, FFN {cfg.intermediate}, vocab {cfg.vocab_size}; SQuAD v1.1 / CMRC 2018 / DRCD / "
+            f"DuReader demo. Much weaker than zilliz/semantic-highlight-bilingual-v1; a zero-download default."
+        ),
+        "model_file": "model.onnx",
+        "max_length": 512,
+        "threshold": thr,
+        "pruning_output": "pruning_logits",
+        "ranking_output": "ranking_logits",
+        "architecture": "xlm-roberta",
+        "languages": ["en", "zh"],
+        "vocab_size": vocab_size,
+        "pad_token_id": 1,
+    })
+    # sha256 of the exported files
+    sums = {}
+    for name in sorted(os.listdir(args.out)):
+        if name == "training.json":
+            continue
+        with open(os.path.join(args.out, name), "rb") as f:
+            sums[name] = hashlib.sha256(f.read()).hexdigest()
+    training = {
+        "model": {"architecture": "xlm-roberta (tools/model/provence_arch.py)", **cfg.to_dict(),
+                  "n_params": state["n_params"]},
+        "hyperparameters": state["args"],
+        "seed": state["args"]["seed"],
+        "data": {"sources": "../shared/data/raw only (SQuAD v1.1 dev articles 0-31, CMRC 2018 dev, DRCD dev, "
+                            "DuReader demo, WikiText-2 test for negatives); data/eval never used",
+                 "examples_sha256": state["examples_sha256"], "counts": state["data_stats"],
+                 "n_train": state["n_train"], "n_dev": state["n_dev"], "n_articles": state["n_articles"],
+                 "n_dev_articles": state["n_dev_articles"]},
+        "tokenizer": {"type": "SentencePiece Unigram -> XLM-R tokenizer.json (build_tokenizer.py)",
+                      "spm_vocab_size": args.vocab_size, "vocab_size": vocab_size},
+        "dev_metrics_per_eval": state["history"],
+        "best_step": best["step"],
+        "threshold_rule": "maximise dev sentence F1 (sentence score = mean token keep prob, kept if > threshold) "
+                          "subject to >= 70% of dev characters removed",
+        "threshold": thr,
+        "dev_metrics_at_threshold": chosen,
+        "dev_metrics_at_threshold_per_lang": full_dev["per_lang"],
+        "full_dev_eval_of_best_checkpoint": full_dev,
+        "note": "dev_metrics_per_eval are on a fixed 600-example subset of the dev split (to keep evaluations cheap); "
+                "the threshold and dev_metrics_at_threshold are on the full dev split",
+        "train_wall_s": state["train_wall_s"],
+        "stopped_early_by_wall_clock_guard": state["stopped_early"],
+        "steps_done": state["steps_done"],
+        "phases": state.get("phases"),
+        "files_sha256": sums,
+    }
+    write_json(os.path.join(args.out, "training.json"), training)
+    print("exported to", args.out, flush=True)
+
+
+def write_json(path, obj, indent=2):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, ensure_ascii=False, indent=indent)
+        f.write("\n")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("stage", choices=["tokenizer", "data", "train", "train2", "export", "all"])
+    ap.add_argument("--work", default=WORK)
+    ap.add_argument("--out", default=OUT)
+    ap.add_argument("--vocab-size", type=int, default=VOCAB_SIZE)
+    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--check", action="store_true", help="data: build twice and compare hashes")
+    ap.add_argument("--steps", type=int, default=700)
+    ap.add_argument("--query-match", action="store_true",
+                    help="add the in-graph query exact-match feature (provence_arch.query_match_feature)")
+    ap.add_argument("--lr", type=float, default=1.5e-3)
+    ap.add_argument("--warmup", type=float, default=0.06)
+    ap.add_argument("--max-tokens", type=int, default=4096, help="batch budget: batch size x padded length")
+    ap.add_argument("--max-len", type=int, default=TRAIN_MAX_LEN)
+    ap.add_argument("--keep-weight", type=float, default=2.0)
+    ap.add_argument("--rank-weight", type=float, default=0.5)
+    ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--shuffle-prob", type=float, default=0.5)
+    ap.add_argument("--eval-every", type=int, default=175)
+    ap.add_argument("--max-minutes", type=float, default=37.0, help="wall-clock guard for the train stage")
+    ap.add_argument("--steps2", type=int, default=350, help="train2 (phase 2) steps")
+    ap.add_argument("--lr2", type=float, default=7e-4, help="train2 (phase 2) peak learning rate")
+    ap.add_argument("--total-minutes", type=float, default=39.0, help="wall-clock guard for phase 1 + phase 2 together")
+    args = ap.parse_args(argv)
+    os.makedirs(args.work, exist_ok=True)
+    stages = ["tokenizer", "data", "train", "train2", "export"] if args.stage == "all" else [args.stage]
+    for s in stages:
+        {"tokenizer": stage_tokenizer, "data": stage_data, "train": stage_train, "train2": stage_train2,
+         "export": stage_export}[s](args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

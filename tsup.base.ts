@@ -10,4 +10,6 @@ export const libraryBuild: Options = {
   target: "node20",
   platform: "node",
   tsconfig: "tsconfig.json",
+  // import.meta.url in the CommonJS build (used to find the embedded default model).
+  shims: true,
 };

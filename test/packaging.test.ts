@@ -75,6 +75,25 @@ describe.skipIf(!built)("packed packages in a fresh consumer folder (built outpu
     }
   });
 
+  it("ship the embedded default model inside @semantic-highlight/core and load it with no arguments", () => {
+    const packaged = path.join(consumer, "node_modules/@semantic-highlight/core/model");
+    expect(existsSync(path.join(packaged, "highlight_config.json"))).toBe(true);
+    expect(existsSync(path.join(packaged, "model.onnx"))).toBe(true);
+    writeFileSync(
+      path.join(consumer, "default-model.mjs"),
+      `import { SemanticHighlighter } from "@semantic-highlight/core";
+const highlighter = await SemanticHighlighter.load();
+const result = await highlighter.highlightOne("What is the capital of France?", "Paris is the capital of France. Bananas are yellow.");
+console.log(JSON.stringify({ dir: highlighter.modelDirectory, sentences: result.sentences.length }));
+await highlighter.dispose();`,
+    );
+    const env = { ...process.env };
+    delete env.SEMANTIC_HIGHLIGHT_MODEL;
+    const out = JSON.parse(execFileSync(process.execPath, ["default-model.mjs"], { cwd: consumer, encoding: "utf8", env }).trim().split("\n").pop()!) as { dir: string; sentences: number };
+    expect(out.dir).toBe(packaged);
+    expect(out.sentences).toBe(2);
+  });
+
   it("declare every package their built code imports", () => {
     for (const p of packages) {
       const dir = path.join(consumer, "node_modules/@semantic-highlight", p);

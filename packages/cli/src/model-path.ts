@@ -1,21 +1,21 @@
 /** Finding the model folder: `--model`, else `$SEMANTIC_HIGHLIGHT_MODEL`, else the repository's `models/default`. */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
-import { SemanticHighlighter, type HighlighterLoadOptions } from "@semantic-highlight/core";
+import { DEFAULT_MODEL_ENV, defaultModelCandidates, SemanticHighlighter, type HighlighterLoadOptions } from "@semantic-highlight/core";
 
 import { CliError } from "./errors.js";
 
-/** Environment variable naming the default model folder. */
-export const MODEL_ENV = "SEMANTIC_HIGHLIGHT_MODEL";
+/** Environment variable naming the default model folder (core's `DEFAULT_MODEL_ENV`). */
+export const MODEL_ENV = DEFAULT_MODEL_ENV;
 
 /**
- * The repository's default model folder, found relative to this package: both `packages/cli/dist/*.js` and
- * `packages/cli/src/*.ts` are three levels below the repository root.
+ * The embedded default model folder as core finds it (the packaged copy of `@semantic-highlight/core`, else
+ * the repository's `models/default`); the first candidate when none exists.
  */
-export function bundledModelDirectory(moduleUrl: string = import.meta.url): string {
-  return path.resolve(path.dirname(fileURLToPath(moduleUrl)), "..", "..", "..", "models", "default");
+export function bundledModelDirectory(): string {
+  const candidates = defaultModelCandidates();
+  return candidates.find((dir) => existsSync(dir)) ?? candidates[candidates.length - 1]!;
 }
 
 /**

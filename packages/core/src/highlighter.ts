@@ -4,7 +4,10 @@
  * selection) around one stateful ONNX session.
  */
 import { defaultFragmentLength, type ModelConfig } from "./config.js";
-import { InvalidInputError, QueryTooLongError, throwIfAborted } from "./errors.js";
+import { defaultModelDirectory } from "./default-model.js";
+import path from "node:path";
+
+import { InferenceError, InvalidInputError, QueryTooLongError, throwIfAborted } from "./errors.js";
 import { fragmentScore, SentenceScoreAccumulator, sigmoid, type AggregationMode } from "./aggregation.js";
 import { looksLikeHubId, resolveHubModel, type HubOptions } from "./hub.js";
 import { loadModelFolder, type LoadedModel } from "./model.js";
@@ -32,7 +35,10 @@ export interface HighlightOptions extends Partial<SelectionOptions> {
   separator?: string;
   /** Return documents sorted by rerank score, best first (stable). Default false: input order. */
   sortByRerankScore?: boolean;
-  /** Block length in tokens, special tokens included; at most the model's `max_length`. */
+  /**
+   * Block length in tokens, special tokens included; at most the model's `max_length`. Default
+   * min(512, `max_length`): attention makes longer blocks cost more per token on CPU (bench/README.md).
+   */
   maxLength?: number;
   /** Longest sentence fragment in tokens. Default max(16, maxLength / 2). */
   fragmentLength?: number;
@@ -40,6 +46,13 @@ export interface HighlightOptions extends Partial<SelectionOptions> {
   batchSize?: number;
   /** Most padded tokens per onnxruntime call (bounds memory). Default 8192. */
   maxBatchTokens?: number;
+  /**
+   * Most padding per onnxruntime call, as a share of its tokens: a block that would exceed it goes into
+   * a new batch (blocks are sorted by length first). Default 0.1. Padding is compute thrown away.
+   */
+  maxPaddingRatio?: number;
+  /** A batch of at most this many tokens (rows × padded length) is never split to save padding. Default 512. */
+  smallBatchTokens?: number;
   /** Sentence segmentation settings for text documents. */
   segmentation?: SegmentationOptions;
   /** Cancels the call between batches with an `AbortError`. */
@@ -134,6 +147,64 @@ export interface HighlighterLoadOptions {
   hub?: HubOptions;
   /** Defaults for every `highlight` call. */
   defaults?: HighlightOptions;
+  /**
+   * Share one ONNX session with every other highlighter of this process that loads the same folder with
+   * the same `runtime` settings (default true): the weights and onnxruntime's memory arena exist once, and
+   * runs are queued on that one session. The session is released when the last highlighter using it is
+   * disposed. Set false for a private session (e.g. after rewriting the model folder in place).
+   */
+  shareSession?: boolean;
+}
+
+interface SharedModel {
+  loading: Promise<LoadedModel>;
+  users: number;
+}
+/** Sessions shared across highlighters, keyed by folder + runtime options. */
+const sharedModels = new Map<string, SharedModel>();
+
+function sharedModelKey(directory: string, runtime: RuntimeOptions | undefined): string {
+  const entries = Object.entries(runtime ?? {}).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([path.resolve(directory), entries]);
+}
+
+/** Loads a model folder, or joins the session another highlighter already opened for it. */
+async function acquireModel(directory: string, runtime: RuntimeOptions | undefined, share: boolean): Promise<{ model: LoadedModel; release: () => Promise<void> }> {
+  if (!share) {
+    const model = await loadModelFolder(directory, runtime);
+    return { model, release: () => model.session.release() };
+  }
+  const key = sharedModelKey(directory, runtime);
+  let entry = sharedModels.get(key);
+  if (!entry) {
+    const created: SharedModel = { loading: loadModelFolder(directory, runtime), users: 0 };
+    created.loading.catch(() => {
+      if (sharedModels.get(key) === created) sharedModels.delete(key);
+    });
+    sharedModels.set(key, created);
+    entry = created;
+  }
+  const joined = entry;
+  joined.users++;
+  let model: LoadedModel;
+  try {
+    model = await joined.loading;
+  } catch (error) {
+    joined.users--;
+    throw error;
+  }
+  let released = false;
+  return {
+    model,
+    release: async () => {
+      if (released) return;
+      released = true;
+      joined.users--;
+      if (joined.users > 0) return;
+      if (sharedModels.get(key) === joined) sharedModels.delete(key);
+      await model.session.release();
+    },
+  };
 }
 
 interface PreparedDocument {
@@ -144,6 +215,16 @@ interface PreparedDocument {
 }
 
 const now = () => performance.now();
+
+// Batching defaults, chosen from bench/results (see bench/README.md): on CPU a bigger batch does not raise
+// throughput per token, so padding is compute thrown away; a batch may carry at most 10 % padding, except
+// a small batch (≤ 512 tokens in all), where one more session.run would cost more than the padding.
+const DEFAULT_MAX_PADDING_RATIO = 0.1;
+const DEFAULT_SMALL_BATCH_TOKENS = 512;
+// Default block length: on CPU a token costs more in a long block (attention is quadratic and
+// materialised), and 512 is the Provence reference. Models with a longer max_length (zilliz: 8192) still
+// take `maxLength` up to it per call.
+const DEFAULT_BLOCK_LENGTH = 512;
 
 function prepareText(input: DocumentInput, index: number, segmentation: SegmentationOptions | undefined): Omit<PreparedDocument, "tokenIds"> {
   if (typeof input === "string") return { text: input, spans: segmentSentences(input, segmentation) };
@@ -185,9 +266,12 @@ export class SemanticHighlighter {
   readonly tokenizer: TextTokenizer;
   private readonly model: LoadedModel;
   private readonly defaults: HighlightOptions;
+  private readonly releaseModel: () => Promise<void>;
+  private disposed = false;
 
-  private constructor(model: LoadedModel, defaults: HighlightOptions) {
+  private constructor(model: LoadedModel, defaults: HighlightOptions, releaseModel: () => Promise<void>) {
     this.model = model;
+    this.releaseModel = releaseModel;
     this.config = model.config;
     this.modelDirectory = model.directory;
     this.tokenizer = model.tokenizer;
@@ -196,14 +280,20 @@ export class SemanticHighlighter {
 
   /**
    * Loads a model from a local folder or a Hugging Face hub id (`org/name`, cached; downloaded only when
-   * missing and online).
+   * missing and online). Without `model`, loads the embedded default model (or `$SEMANTIC_HIGHLIGHT_MODEL`).
    */
-  static async load(model: string, options: HighlighterLoadOptions = {}): Promise<SemanticHighlighter> {
+  static async load(model?: string, options: HighlighterLoadOptions = {}): Promise<SemanticHighlighter> {
+    if (model === undefined) model = defaultModelDirectory();
     if (typeof model !== "string" || model.trim() === "") throw new InvalidInputError("model must be a folder path or a hub id");
     const directory = looksLikeHubId(model) ? await resolveHubModel(model, options.hub) : model;
-    const loaded = await loadModelFolder(directory, options.runtime);
-    const highlighter = new SemanticHighlighter(loaded, options.defaults ?? {});
-    highlighter.resolveOptions({}); // validate defaults early
+    const { model: loaded, release } = await acquireModel(directory, options.runtime, options.shareSession ?? true);
+    const highlighter = new SemanticHighlighter(loaded, options.defaults ?? {}, release);
+    try {
+      highlighter.resolveOptions({}); // validate defaults early
+    } catch (error) {
+      await release();
+      throw error;
+    }
     return highlighter;
   }
 
@@ -243,7 +333,12 @@ export class SemanticHighlighter {
     if (capacity < 1) throw new QueryTooLongError(queryIds.length, opts.maxLength - tokenizer.template.specialTokenCount - 1);
     const blocks: Block[] = prepared.flatMap((doc, d) => packBlocks(d, doc.tokenIds, capacity, opts.fragmentLength));
     const layouts = blocks.map((block) => layoutBlock(block, queryIds, tokenizer.template));
-    const batches = buildBatches(layouts, tokenizer.padId, { maxBatchSize: opts.batchSize, maxBatchTokens: opts.maxBatchTokens });
+    const batches = buildBatches(layouts, tokenizer.padId, {
+      maxBatchSize: opts.batchSize,
+      maxBatchTokens: opts.maxBatchTokens,
+      maxPaddingRatio: opts.maxPaddingRatio,
+      smallBatchTokens: opts.smallBatchTokens,
+    });
     timings.packingMs = now() - mark;
 
     const accumulators = prepared.map((doc) => new SentenceScoreAccumulator(doc.spans.length));
@@ -253,6 +348,7 @@ export class SemanticHighlighter {
     for (const batch of batches) {
       throwIfAborted(opts.signal);
       mark = now();
+      if (this.disposed) throw new InferenceError("The model session has been released (dispose() was called).");
       const output = await this.model.session.run(batch);
       timings.inferenceMs += now() - mark;
       mark = now();
@@ -292,14 +388,19 @@ export class SemanticHighlighter {
     };
   }
 
-  /** Frees the ONNX session. The highlighter cannot be used afterwards. */
+  /**
+   * Releases this highlighter's hold on the ONNX session (freed when no other highlighter shares it).
+   * The highlighter cannot be used afterwards.
+   */
   async dispose(): Promise<void> {
-    await this.model.session.release();
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.releaseModel();
   }
 
   private resolveOptions(options: HighlightOptions): ResolvedOptions {
     const merged: HighlightOptions = { ...this.defaults, ...stripUndefined(options) };
-    const maxLength = merged.maxLength ?? this.config.maxLength;
+    const maxLength = merged.maxLength ?? Math.min(this.config.maxLength, DEFAULT_BLOCK_LENGTH);
     if (!Number.isInteger(maxLength) || maxLength < 2 || maxLength > this.config.maxLength) {
       throw new InvalidInputError(`maxLength must be an integer between 2 and the model's max_length ${this.config.maxLength} (got ${maxLength})`);
     }
@@ -312,6 +413,8 @@ export class SemanticHighlighter {
       fragmentLength: merged.fragmentLength ?? this.config.fragmentLength ?? defaultFragmentLength(maxLength),
       batchSize: merged.batchSize ?? 8,
       maxBatchTokens: merged.maxBatchTokens ?? 8192,
+      maxPaddingRatio: merged.maxPaddingRatio ?? DEFAULT_MAX_PADDING_RATIO,
+      smallBatchTokens: merged.smallBatchTokens ?? DEFAULT_SMALL_BATCH_TOKENS,
     };
     try {
       validateSelectionOptions(resolved);
@@ -323,6 +426,12 @@ export class SemanticHighlighter {
     }
     for (const key of ["fragmentLength", "batchSize", "maxBatchTokens"] as const) {
       if (!Number.isInteger(resolved[key]) || resolved[key] < 1) throw new InvalidInputError(`${key} must be a positive integer (got ${resolved[key]})`);
+    }
+    if (!(resolved.maxPaddingRatio >= 0 && resolved.maxPaddingRatio <= 1)) {
+      throw new InvalidInputError(`maxPaddingRatio must be a number in [0, 1] (got ${resolved.maxPaddingRatio})`);
+    }
+    if (!Number.isInteger(resolved.smallBatchTokens) || resolved.smallBatchTokens < 0) {
+      throw new InvalidInputError(`smallBatchTokens must be a non-negative integer (got ${resolved.smallBatchTokens})`);
     }
     if (typeof resolved.separator !== "string") throw new InvalidInputError("separator must be a string");
     return resolved;
@@ -337,6 +446,8 @@ type ResolvedOptions = HighlightOptions &
     fragmentLength: number;
     batchSize: number;
     maxBatchTokens: number;
+    maxPaddingRatio: number;
+    smallBatchTokens: number;
   };
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -52,3 +52,4 @@ export { copyRecord, highlightDetails } from "./details.js";
 export type { HighlightDetails, HighlightedSentence } from "./details.js";
 export { selectDocuments, validateDocumentSelectionOptions } from "./documents.js";
 export type { DocumentCandidate, DocumentOrder, DocumentSelectionOptions } from "./documents.js";
+export { DEFAULT_MODEL_ENV, defaultModelCandidates, defaultModelDirectory } from "./default-model.js";

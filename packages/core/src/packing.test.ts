@@ -75,6 +75,28 @@ describe("buildBatches", () => {
     expect(Array.from(first.attentionMask, Number)).toEqual([1, 1, 0, 1, 1, 1]);
     expect(first.realTokens).toBe(5);
   });
+  it("starts a new batch when padding would exceed maxPaddingRatio, unless the batch is small", () => {
+    const layouts = [layout(100), layout(98), layout(60), layout(50), layout(95)];
+    const options = { maxBatchSize: 8, maxBatchTokens: 10_000, maxPaddingRatio: 0.1 };
+    // Sorted: 50, 60 | 95, 98, 100 — 50 + 60 would waste 10 of 120 tokens (8 %), adding 95 would waste 35 %.
+    expect(buildBatches(layouts, 0, options).map((b) => b.blockIndexes)).toEqual([[3, 2], [4, 1, 0]]);
+    expect(buildBatches(layouts, 0, { ...options, smallBatchTokens: 500 }).map((b) => b.blockIndexes)).toEqual([[3, 2, 4, 1, 0]]);
+    expect(buildBatches(layouts, 0, { ...options, smallBatchTokens: 499 }).map((b) => b.blockIndexes)).toEqual([[3, 2, 4, 1], [0]]);
+    const batches = buildBatches(layouts, 0, options);
+    const padding = batches.reduce((a, b) => a + b.batchSize * b.sequenceLength - b.realTokens, 0);
+    const sent = batches.reduce((a, b) => a + b.batchSize * b.sequenceLength, 0);
+    expect(padding / sent).toBeLessThanOrEqual(0.1);
+  });
+  it("writes int64 tensors exactly (ids, mask, type ids, padding)", () => {
+    const layouts = [
+      { inputIds: [0, 250001, 7], typeIds: [0, 1, 1], contextStart: 1 },
+      { inputIds: [5], typeIds: [1], contextStart: 0 },
+    ];
+    const [batch] = buildBatches(layouts, 250000, { maxBatchSize: 8, maxBatchTokens: 100 });
+    expect(Array.from(batch!.inputIds)).toEqual([5n, 250000n, 250000n, 0n, 250001n, 7n]);
+    expect(Array.from(batch!.attentionMask)).toEqual([1n, 0n, 0n, 1n, 1n, 1n]);
+    expect(Array.from(batch!.tokenTypeIds)).toEqual([1n, 0n, 0n, 0n, 1n, 1n]);
+  });
   it("respects the token limit per batch", () => {
     const batches = buildBatches([layout(100), layout(100), layout(100)], 0, { maxBatchSize: 8, maxBatchTokens: 250 });
     expect(batches.map((b) => b.batchSize)).toEqual([2, 1]);

@@ -112,6 +112,14 @@ export interface BatchingOptions {
   maxBatchSize: number;
   /** Most tokens (rows × padded length) per `session.run`; bounds memory for long blocks. */
   maxBatchTokens: number;
+  /**
+   * Most padding a batch may carry, as a share of its tokens (rows × padded length). A block that would
+   * push its batch past this share starts a new batch — unless the batch stays within `smallBatchTokens`.
+   * Default: no limit.
+   */
+  maxPaddingRatio?: number;
+  /** A batch of at most this many tokens (rows × padded length) is never split to save padding. Default 0. */
+  smallBatchTokens?: number;
 }
 
 /**
@@ -126,32 +134,60 @@ export function buildBatches(layouts: readonly BlockLayout[], padId: number, opt
     if (group.length > 0) batches.push(makeBatch(group, layouts, padId));
     group = [];
   };
+  const maxPadding = options.maxPaddingRatio ?? Infinity;
+  const smallBatch = options.smallBatchTokens ?? 0;
+  let realTokens = 0;
   for (const index of order) {
     const length = layouts[index]!.inputIds.length;
     // Sorted ascending, so the new block is the longest: the padded size is rows × its length.
-    if (group.length >= options.maxBatchSize || (group.length > 0 && (group.length + 1) * length > options.maxBatchTokens)) flush();
+    const padded = (group.length + 1) * length;
+    const padding = padded - realTokens - length;
+    if (
+      group.length >= options.maxBatchSize ||
+      (group.length > 0 && padded > options.maxBatchTokens) ||
+      (group.length > 0 && padded > smallBatch && padding > maxPadding * padded)
+    ) {
+      flush();
+      realTokens = 0;
+    }
     group.push(index);
+    realTokens += length;
   }
   flush();
   return batches;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 function makeBatch(blockIndexes: number[], layouts: readonly BlockLayout[], padId: number): Batch {
   const sequenceLength = Math.max(...blockIndexes.map((i) => layouts[i]!.inputIds.length));
   const batchSize = blockIndexes.length;
-  const inputIds = new BigInt64Array(batchSize * sequenceLength).fill(BigInt(padId));
-  const attentionMask = new BigInt64Array(batchSize * sequenceLength);
-  const tokenTypeIds = new BigInt64Array(batchSize * sequenceLength);
+  const size = batchSize * sequenceLength;
+  const inputIds = new BigInt64Array(size);
+  const attentionMask = new BigInt64Array(size);
+  const tokenTypeIds = new BigInt64Array(size);
+  // Ids, mask and type ids are small non-negative integers: write the low 32 bits of each int64 through an
+  // Int32Array view (the high half stays 0) instead of converting every token to a BigInt.
+  const lo = LITTLE_ENDIAN ? 0 : 1;
+  const ids32 = new Int32Array(inputIds.buffer);
+  const mask32 = new Int32Array(attentionMask.buffer);
+  const types32 = new Int32Array(tokenTypeIds.buffer);
   let realTokens = 0;
   blockIndexes.forEach((blockIndex, row) => {
     const layout = layouts[blockIndex]!;
     const offset = row * sequenceLength;
-    for (let i = 0; i < layout.inputIds.length; i++) {
-      inputIds[offset + i] = BigInt(layout.inputIds[i]!);
-      attentionMask[offset + i] = 1n;
-      tokenTypeIds[offset + i] = BigInt(layout.typeIds[i]!);
+    const n = layout.inputIds.length;
+    for (let i = 0; i < n; i++) {
+      const at = 2 * (offset + i) + lo;
+      ids32[at] = layout.inputIds[i]!;
+      mask32[at] = 1;
+      types32[at] = layout.typeIds[i]!;
     }
-    realTokens += layout.inputIds.length;
+    if (n < sequenceLength) {
+      if (padId >= 0 && padId <= 0x7fffffff) for (let i = n; i < sequenceLength; i++) ids32[2 * (offset + i) + lo] = padId;
+      else inputIds.fill(BigInt(padId), offset + n, offset + sequenceLength);
+    }
+    realTokens += n;
   });
   return {
     blockIndexes,

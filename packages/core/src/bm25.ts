@@ -25,9 +25,10 @@
  * - `"none"`: raw BM25 (not in 0..1; do not combine with a threshold in [0, 1]).
  */
 import { InvalidInputError } from "./errors.js";
-import type { DocumentInput, HighlightResult, SentenceResult } from "./highlighter.js";
-import { segmentSentences, type SegmentationOptions, type SentenceSpan } from "./segmentation.js";
-import { selectSentences, validateSelectionOptions, type SelectionOptions } from "./selection.js";
+import type { DocumentInput, HighlightResult } from "./highlighter.js";
+import { assembleResult, documentSpans } from "./result.js";
+import type { SegmentationOptions } from "./segmentation.js";
+import { validateSelectionOptions, type SelectionOptions } from "./selection.js";
 
 /** How BM25 scores are mapped into 0..1 (see the module comment). */
 export type Bm25Normalization = "query" | "max" | "none";
@@ -251,27 +252,6 @@ export function bm25Highlight(query: string, document: DocumentInput, options: B
   return buildBm25Result(new Bm25SentenceScorer(options), query, document, options);
 }
 
-function spansOf(input: DocumentInput, segmentation: SegmentationOptions | undefined): { text: string; id?: string; spans: SentenceSpan[] } {
-  if (typeof input === "string") return { text: input, spans: segmentSentences(input, segmentation) };
-  if (input === null || typeof input !== "object") throw new InvalidInputError("document must be a string, { text } or { sentences }");
-  const id = (input as { id?: unknown }).id;
-  if (id !== undefined && typeof id !== "string") throw new InvalidInputError("document id must be a string");
-  const withId = <T extends object>(doc: T) => (id === undefined ? doc : { ...doc, id });
-  if ("sentences" in input) {
-    if (!Array.isArray(input.sentences) || !input.sentences.every((s) => typeof s === "string")) {
-      throw new InvalidInputError("document sentences must be an array of strings");
-    }
-    const spans: SentenceSpan[] = [];
-    let offset = 0;
-    for (const sentence of input.sentences) {
-      spans.push({ text: sentence, start: offset, end: offset + sentence.length });
-      offset += sentence.length;
-    }
-    return withId({ text: input.sentences.join(""), spans });
-  }
-  if (typeof (input as { text?: unknown }).text !== "string") throw new InvalidInputError("document must be a string, { text } or { sentences }");
-  return withId({ text: input.text, spans: segmentSentences(input.text, segmentation) });
-}
 
 function buildBm25Result(scorer: Bm25SentenceScorer, query: string, document: DocumentInput, options: Omit<Bm25HighlightOptions, keyof Bm25Options>): HighlightResult {
   if (typeof query !== "string" || query.trim() === "") throw new InvalidInputError("query is empty: give the question the documents should answer");
@@ -288,51 +268,17 @@ function buildBm25Result(scorer: Bm25SentenceScorer, query: string, document: Do
   } catch (error) {
     throw new InvalidInputError((error as Error).message);
   }
-  const doc = spansOf(document, options.segmentation);
+  const doc = documentSpans(document, "document", options.segmentation);
   const count = options.countTokens ?? approximateTokenCount;
   const scores = scorer.score(query, doc.spans.map((s) => s.text));
-  const tokenCounts = doc.spans.map((s) => (s.text.trim() === "" ? 0 : count(s.text)));
-  const selection = selectSentences(scores, tokenCounts, selectionOptions);
-  const sentences: SentenceResult[] = doc.spans.map((span, i) => ({
-    index: i,
-    text: span.text,
-    start: span.start,
-    end: span.end,
-    score: scores[i]!,
-    tokens: tokenCounts[i]!,
-    kept: selection.reasons[i] !== null,
-    keepReason: selection.reasons[i]!,
-  }));
-  const keptSentences = sentences.filter((s) => s.kept);
-  const separator = options.separator ?? "";
-  let prunedText = "";
-  keptSentences.forEach((s, k) => {
-    if (k > 0 && separator && keptSentences[k - 1]!.index !== s.index - 1) prunedText += separator;
-    prunedText += s.text;
-  });
-  const tokensBefore = tokenCounts.reduce((a, b) => a + b, 0);
-  const tokensAfter = keptSentences.reduce((a, s) => a + s.tokens, 0);
-  const best = scores.reduce((a, b) => Math.max(a, b), 0);
-  const result: HighlightResult = {
+  return assembleResult(doc, {
     documentIndex: 0,
-    text: doc.text,
-    sentences,
-    keptSentences,
-    sentenceScores: scores,
-    prunedText,
-    rerankScore: selection.anyRelevant ? best : 0,
+    scores,
+    tokenCounts: doc.spans.map((s) => (s.text.trim() === "" ? 0 : count(s.text))),
+    selection: selectionOptions,
+    separator: options.separator ?? "",
+    rerankScore: scores.reduce((a, b) => Math.max(a, b), 0),
     rankingLogit: null,
-    relevant: selection.anyRelevant,
-    compression: {
-      charactersBefore: doc.text.length,
-      charactersAfter: prunedText.length,
-      tokensBefore,
-      tokensAfter,
-      characterReduction: doc.text.length === 0 ? 0 : 1 - prunedText.length / doc.text.length,
-      tokenReduction: tokensBefore === 0 ? 0 : 1 - tokensAfter / tokensBefore,
-    },
     blocks: 0,
-  };
-  if (doc.id !== undefined) result.id = doc.id;
-  return result;
+  });
 }

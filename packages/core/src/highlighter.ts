@@ -4,17 +4,18 @@
  * selection) around one stateful ONNX session.
  */
 import { defaultFragmentLength, type ModelConfig } from "./config.js";
-import { defaultModelDirectory } from "./default-model.js";
 import path from "node:path";
 
+import { defaultModelDirectory } from "./default-model.js";
 import { InferenceError, InvalidInputError, QueryTooLongError, throwIfAborted } from "./errors.js";
 import { fragmentScore, SentenceScoreAccumulator, sigmoid, type AggregationMode } from "./aggregation.js";
 import { looksLikeHubId, resolveHubModel, type HubOptions } from "./hub.js";
 import { loadModelFolder, type LoadedModel } from "./model.js";
 import { buildBatches, contextCapacity, layoutBlock, packBlocks, type Block } from "./packing.js";
 import type { RuntimeOptions } from "./runtime.js";
-import { segmentSentences, type SegmentationOptions, type SentenceSpan } from "./segmentation.js";
-import { selectSentences, validateSelectionOptions, type KeepReason, type SelectionOptions } from "./selection.js";
+import { assembleResult, documentSpans, type DocumentSpans } from "./result.js";
+import type { SegmentationOptions } from "./segmentation.js";
+import { validateSelectionOptions, type KeepReason, type SelectionOptions } from "./selection.js";
 import type { TextTokenizer } from "./tokenization.js";
 
 /** A document to highlight: plain text (segmented for you), or text already split into sentences. */
@@ -207,10 +208,8 @@ async function acquireModel(directory: string, runtime: RuntimeOptions | undefin
   };
 }
 
-interface PreparedDocument {
-  text: string;
-  id?: string;
-  spans: SentenceSpan[];
+/** A document's spans plus each sentence's token ids. */
+interface PreparedDocument extends DocumentSpans {
   tokenIds: number[][];
 }
 
@@ -226,31 +225,6 @@ const DEFAULT_SMALL_BATCH_TOKENS = 512;
 // take `maxLength` up to it per call.
 const DEFAULT_BLOCK_LENGTH = 512;
 
-function prepareText(input: DocumentInput, index: number, segmentation: SegmentationOptions | undefined): Omit<PreparedDocument, "tokenIds"> {
-  if (typeof input === "string") return { text: input, spans: segmentSentences(input, segmentation) };
-  if (input === null || typeof input !== "object") {
-    throw new InvalidInputError(`documents[${index}] must be a string, { text } or { sentences } (got ${input === null ? "null" : typeof input})`);
-  }
-  const id = (input as { id?: unknown }).id;
-  if (id !== undefined && typeof id !== "string") throw new InvalidInputError(`documents[${index}].id must be a string`);
-  const withId = <T extends object>(doc: T) => (id === undefined ? doc : { ...doc, id });
-  if ("sentences" in input) {
-    if (!Array.isArray(input.sentences) || !input.sentences.every((s) => typeof s === "string")) {
-      throw new InvalidInputError(`documents[${index}].sentences must be an array of strings`);
-    }
-    const spans: SentenceSpan[] = [];
-    let offset = 0;
-    for (const sentence of input.sentences) {
-      spans.push({ text: sentence, start: offset, end: offset + sentence.length });
-      offset += sentence.length;
-    }
-    return withId({ text: input.sentences.join(""), spans });
-  }
-  if (typeof (input as { text?: unknown }).text !== "string") {
-    throw new InvalidInputError(`documents[${index}] must be a string, { text } or { sentences }`);
-  }
-  return withId({ text: input.text, spans: segmentSentences(input.text, segmentation) });
-}
 
 /**
  * Scores every sentence of retrieved documents against a query with a Provence-family model and keeps
@@ -318,7 +292,7 @@ export class SemanticHighlighter {
     const timings: HighlightTimings = { segmentationMs: 0, tokenizationMs: 0, packingMs: 0, inferenceMs: 0, aggregationMs: 0, totalMs: 0 };
 
     let mark = now();
-    const texts = documents.map((doc, i) => prepareText(doc, i, opts.segmentation));
+    const texts = documents.map((doc, i) => documentSpans(doc, `documents[${i}]`, opts.segmentation));
     timings.segmentationMs = now() - mark;
 
     mark = now();
@@ -455,50 +429,15 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 }
 
 function buildResult(doc: PreparedDocument, documentIndex: number, scores: number[], rankingLogit: number | null, blocks: number, opts: ResolvedOptions): HighlightResult {
-  const tokenCounts = doc.tokenIds.map((ids) => ids.length);
-  const selection = selectSentences(scores, tokenCounts, opts);
-  const sentences: SentenceResult[] = doc.spans.map((span, i) => ({
-    index: i,
-    text: span.text,
-    start: span.start,
-    end: span.end,
-    score: scores[i]!,
-    tokens: tokenCounts[i]!,
-    kept: selection.reasons[i] !== null,
-    keepReason: selection.reasons[i]!,
-  }));
-  const keptSentences = sentences.filter((s) => s.kept);
-  let prunedText = "";
-  keptSentences.forEach((s, k) => {
-    if (k > 0 && opts.separator && keptSentences[k - 1]!.index !== s.index - 1) prunedText += opts.separator;
-    prunedText += s.text;
-  });
-  const tokensBefore = tokenCounts.reduce((a, b) => a + b, 0);
-  const tokensAfter = keptSentences.reduce((a, s) => a + s.tokens, 0);
-  const charactersAfter = prunedText.length;
-  const relevant = selection.anyRelevant;
-  // Without a ranking head the best sentence score stands in for the rerank score.
-  const rawRerank = rankingLogit !== null ? sigmoid(rankingLogit) : scores.reduce((a, b) => Math.max(a, b), 0);
-  const result: HighlightResult = {
+  return assembleResult(doc, {
     documentIndex,
-    text: doc.text,
-    sentences,
-    keptSentences,
-    sentenceScores: scores,
-    prunedText,
-    rerankScore: relevant ? rawRerank : 0,
+    scores,
+    tokenCounts: doc.tokenIds.map((ids) => ids.length),
+    selection: opts,
+    separator: opts.separator,
+    // Without a ranking head the best sentence score stands in for the rerank score.
+    rerankScore: rankingLogit !== null ? sigmoid(rankingLogit) : scores.reduce((a, b) => Math.max(a, b), 0),
     rankingLogit,
-    relevant,
-    compression: {
-      charactersBefore: doc.text.length,
-      charactersAfter,
-      tokensBefore,
-      tokensAfter,
-      characterReduction: doc.text.length === 0 ? 0 : 1 - charactersAfter / doc.text.length,
-      tokenReduction: tokensBefore === 0 ? 0 : 1 - tokensAfter / tokensBefore,
-    },
     blocks,
-  };
-  if (doc.id !== undefined) result.id = doc.id;
-  return result;
+  });
 }

@@ -1,5 +1,7 @@
 // prepack of @semantic-highlight/core: copies the repository's embedded default model (models/default)
 // into the package's model/ folder so the published package can load it with SemanticHighlighter.load().
+// postpack (--remove) deletes the copy again, so that inside the repository models/default is the only
+// default model and a retrained one is never shadowed by a stale copy.
 import { cpSync, existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +10,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const source = path.join(root, "models/default");
 const target = path.join(root, "packages/core/model");
 rmSync(target, { recursive: true, force: true });
+if (process.argv.includes("--remove")) process.exit(0);
 if (existsSync(path.join(source, "highlight_config.json"))) {
   cpSync(source, target, { recursive: true, filter: (file) => !/reference_outputs\.json$/.test(file) });
   console.error(`copied ${path.relative(root, source)} -> ${path.relative(root, target)}`);

@@ -1,24 +1,25 @@
 /**
- * Which model folder the examples use, decided once for all of them:
- * `$SEMANTIC_HIGHLIGHT_MODEL`, else `models/default` when it exists, else the tiny random-weights test
- * model `models/test/tiny-xlmr` (runs anywhere, but its scores are meaningless).
+ * Which model folder the examples use, decided once for all of them: core's default
+ * (`$SEMANTIC_HIGHLIGHT_MODEL`, else the embedded model `models/default`), else the tiny random-weights
+ * test model `models/test/tiny-xlmr` (runs anywhere, but its scores are meaningless).
  */
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+
+import { defaultModelDirectory, ModelLoadError } from "@semantic-highlight/core";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
-/** The default model folder (a converted zilliz/semantic-highlight-bilingual-v1, when present). */
-export const DEFAULT_MODEL = fileURLToPath(new URL("../../models/default", import.meta.url));
 /** The random-weights test model. */
 export const TEST_MODEL = fileURLToPath(new URL("../../models/test/tiny-xlmr", import.meta.url));
 
 /** The model folder (or hub id) to use, and whether it is the random test model. */
 export function resolveExampleModel(): { model: string; isTestModel: boolean } {
-  const fromEnv = process.env.SEMANTIC_HIGHLIGHT_MODEL?.trim();
-  if (fromEnv) return { model: fromEnv, isTestModel: false };
-  if (existsSync(DEFAULT_MODEL)) return { model: DEFAULT_MODEL, isTestModel: false };
-  return { model: TEST_MODEL, isTestModel: true };
+  try {
+    return { model: defaultModelDirectory(), isTestModel: false };
+  } catch (error) {
+    if (!(error instanceof ModelLoadError)) throw error;
+    return { model: TEST_MODEL, isTestModel: true };
+  }
 }
 
 /** Resolves the model and prints which one is used (with a warning for the random test model). */

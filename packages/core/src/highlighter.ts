@@ -3,9 +3,9 @@
  * Orchestrates the pure stages (segmentation → tokenization → packing → inference → aggregation →
  * selection) around one stateful ONNX session.
  */
-import { defaultFragmentLength, type ModelConfig } from "./config.js";
 import path from "node:path";
 
+import { defaultFragmentLength, type ModelConfig } from "./config.js";
 import { defaultModelDirectory } from "./default-model.js";
 import { InferenceError, InvalidInputError, QueryTooLongError, throwIfAborted } from "./errors.js";
 import { fragmentScore, SentenceScoreAccumulator, sigmoid, type AggregationMode } from "./aggregation.js";
@@ -224,7 +224,6 @@ const DEFAULT_SMALL_BATCH_TOKENS = 512;
 // materialised), and 512 is the Provence reference. Models with a longer max_length (zilliz: 8192) still
 // take `maxLength` up to it per call.
 const DEFAULT_BLOCK_LENGTH = 512;
-
 
 /**
  * Scores every sentence of retrieved documents against a query with a Provence-family model and keeps

@@ -1,11 +1,12 @@
 /** Tokenization from tokenizer.json matches the reference encoders, and the pair template is read, not assumed. */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { Tokenizer } from "@huggingface/tokenizers";
 import { describe, expect, it } from "vitest";
 
 import { ModelLoadError } from "./errors.js";
 import { TextTokenizer } from "./tokenization.js";
-import { testModels } from "./test-support/models.js";
+import { repoRoot, sharedData, testModels } from "./test-support/models.js";
 
 const readJson = (dir: string, file: string) => JSON.parse(readFileSync(path.join(dir, file), "utf8")) as unknown;
 const load = (dir: string) =>
@@ -58,5 +59,55 @@ describe("TextTokenizer", () => {
     expect(() => TextTokenizer.fromJSON({ tokenizerJson: { version: "1.0" } })).toThrow(ModelLoadError);
     const json = readJson(testModels.tinyXlmr, "tokenizer.json") as Record<string, unknown>;
     expect(() => TextTokenizer.fromJSON({ tokenizerJson: { ...json, post_processor: null } })).toThrow(/no special tokens|pair template/);
+  });
+});
+
+describe("word-cached encoding", () => {
+  const defaultModel = path.join(repoRoot, "models/default");
+  const reference = (dir: string) => new Tokenizer(readJson(dir, "tokenizer.json") as object, readJson(dir, "tokenizer_config.json") as object);
+  const odd = [
+    "  leading and trailing spaces  ",
+    "double  spaces\tand a tab\nand a newline",
+    "fullwidth ＡＢＣ１２３ and ligature ﬁ (NFKC changes them)",
+    "a literal ▁ marker, ▁▁ two, and ▁word",
+    "emoji 👩‍💻 and astral 𠀋 and combining é",
+    "a <mask> token and </s> inside text",
+    "北京 是 中国的首都。 有空格的中文",
+    "word word word word repeated repeated",
+    "x".repeat(400) + " after a very long word",
+  ];
+
+  it("is on for SentencePiece Unigram tokenizers and off where it could differ (WordPiece)", () => {
+    expect(load(defaultModel).wordCached).toBe(true);
+    expect(load(testModels.tinyXlmr).wordCached).toBe(true);
+    expect(load(testModels.tokenwiseBert).wordCached).toBe(false);
+    const json = readJson(testModels.tinyXlmr, "tokenizer.json") as { model: { vocab: [string, number][] } };
+    const innerMarker = { ...json, model: { ...json.model, vocab: [...json.model.vocab, ["ab▁cd", -20] as [string, number]] } };
+    expect(TextTokenizer.fromJSON({ tokenizerJson: innerMarker }).wordCached).toBe(false);
+  });
+
+  it.each([
+    ["the default model", defaultModel],
+    ["tiny-xlmr", testModels.tinyXlmr],
+  ])("gives the same ids as whole-text encoding on every eval sentence and on odd text (%s)", (_name, dir) => {
+    const cached = load(dir);
+    const whole = reference(dir);
+    const sentences = ["squad-dev-en", "cmrc-trial-zh"].flatMap((set) =>
+      readFileSync(path.join(sharedData, "eval", `${set}.jsonl`), "utf8")
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .flatMap((line) => (JSON.parse(line) as { sentences: string[] }).sentences),
+    );
+    expect(sentences.length).toBeGreaterThan(20_000);
+    let differing = 0;
+    // Twice: the second pass is served from the cache.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const text of [...sentences, ...odd]) {
+        const expected = whole.encode(text, { add_special_tokens: false }).ids;
+        const got = cached.encode(text);
+        if (got.join(",") !== expected.join(",")) differing++;
+      }
+    }
+    expect(differing).toBe(0);
   });
 });

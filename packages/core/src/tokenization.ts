@@ -48,13 +48,21 @@ export class TextTokenizer {
   readonly padId: number;
   /** Number of ids in the vocabulary, added tokens included. */
   readonly vocabSize: number;
+  /**
+   * Whether `encode` goes word by word through a cache (see {@link WordCache}); false for tokenizers where
+   * that is not provably identical to whole-text encoding (WordPiece, BPE, pieces with an inner "▁", ...).
+   */
+  readonly wordCached: boolean;
   private readonly tokenizer: Tokenizer;
+  private readonly words: WordCache | null;
 
-  private constructor(tokenizer: Tokenizer, template: PairTemplate, padId: number, vocabSize: number) {
+  private constructor(tokenizer: Tokenizer, template: PairTemplate, padId: number, vocabSize: number, words: WordCache | null) {
     this.tokenizer = tokenizer;
     this.template = template;
     this.padId = padId;
     this.vocabSize = vocabSize;
+    this.words = words;
+    this.wordCached = words !== null;
   }
 
   /**
@@ -76,13 +84,14 @@ export class TextTokenizer {
     const padId = findPadId(tokenizer, json, files.tokenizerConfig, file);
     let vocabSize = 0;
     for (const id of tokenizer.get_vocab(true).values()) vocabSize = Math.max(vocabSize, id + 1);
-    return new TextTokenizer(tokenizer, template, padId, vocabSize);
+    const words = WordCache.supports(json, files.tokenizerConfig) ? new WordCache(tokenizer) : null;
+    return new TextTokenizer(tokenizer, template, padId, vocabSize, words);
   }
 
   /** Token ids of `text` without special tokens (each sentence is encoded on its own, DESIGN §4.2). */
   encode(text: string): number[] {
     if (text.length === 0) return [];
-    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+    return this.words?.encode(text) ?? this.tokenizer.encode(text, { add_special_tokens: false }).ids;
   }
 
   /** Token strings of `text` without special tokens (for debugging and display). */
@@ -98,6 +107,77 @@ export class TextTokenizer {
   /** Decodes ids back to text (special tokens skipped). */
   decode(ids: readonly number[]): string {
     return this.tokenizer.decode([...ids], { skip_special_tokens: true });
+  }
+}
+
+/** Words longer than this (in UTF-16 units) are encoded but not cached. */
+const MAX_CACHED_WORD = 256;
+/** The cache starts over when it holds this many words (bounds memory on endless streams of new words). */
+const MAX_CACHED_WORDS = 65_536;
+const METASPACE = "\u2581";
+
+/**
+ * Word-level memo for SentencePiece-style tokenizers (Unigram model, Metaspace pre-tokenizer). Unigram
+ * segmentation is a best path whose score is a sum over pieces; when no vocabulary piece has "▁" after
+ * its first character, no piece crosses a word boundary, so the best path of a sentence is the best
+ * paths of its "▁"-words laid end to end. Encoding each word once and remembering it therefore gives the
+ * same ids as encoding the sentence (tokenization.test checks this on every eval sentence) while skipping
+ * the lattice for words seen before — most words, in English text, after a few documents.
+ */
+class WordCache {
+  private readonly cache = new Map<string, readonly number[]>();
+  private readonly addedTokens: string[];
+
+  constructor(private readonly tokenizer: Tokenizer) {
+    this.addedTokens = [...tokenizer.get_added_tokens_decoder().values()].map((t) => t.content).filter((c) => c.length > 0);
+  }
+
+  /** True when word-by-word encoding is provably identical to whole-text encoding for this tokenizer.json. */
+  static supports(json: Record<string, unknown>, config: unknown): boolean {
+    const model = json.model as { type?: unknown; vocab?: unknown };
+    if (model.type !== "Unigram" || !Array.isArray(model.vocab)) return false;
+    const pre = json.pre_tokenizer as { type?: unknown; pretokenizers?: unknown; replacement?: unknown } | null | undefined;
+    const steps = pre?.type === "Sequence" && Array.isArray(pre.pretokenizers) ? (pre.pretokenizers as typeof pre[]) : [pre];
+    if (steps.length === 0 || !steps.every((p) => p?.type === "Metaspace" && (p.replacement ?? METASPACE) === METASPACE)) return false;
+    const cfg = (config ?? {}) as { remove_space?: unknown; do_lowercase_and_remove_accent?: unknown };
+    if (cfg.remove_space === true || cfg.do_lowercase_and_remove_accent === true) return false;
+    for (const entry of model.vocab as unknown[]) {
+      const piece = Array.isArray(entry) ? entry[0] : undefined;
+      if (typeof piece !== "string" || piece.indexOf(METASPACE, 1) >= 0) return false;
+    }
+    return true;
+  }
+
+  /** Ids of `text` (no special tokens), or null when the text must take the library's full path. */
+  encode(text: string): number[] | null {
+    // Text holding an added token ("<mask>", "<s>", ...) is split around it by the library: leave it that path.
+    for (const added of this.addedTokens) if (text.includes(added)) return null;
+    const { normalizer, pre_tokenizer: preTokenizer, model } = this.tokenizer;
+    if (preTokenizer === null || model === null) return null;
+    const normalized = normalizer === null ? text : normalizer.normalize(text);
+    if (normalized.length === 0) return [];
+    const ids: number[] = [];
+    for (const section of preTokenizer.pre_tokenize(normalized, { section_index: 0 })) {
+      let start = 0;
+      while (start < section.length) {
+        let end = section.indexOf(METASPACE, start + 1);
+        if (end < 0) end = section.length;
+        const word = section.slice(start, end);
+        let wordIds = this.cache.get(word);
+        if (wordIds === undefined) {
+          const pieces: string[] = model._call([word]);
+          const fresh = pieces.map((piece) => this.tokenizer.token_to_id(piece) ?? model.unk_token_id ?? 0);
+          if (word.length <= MAX_CACHED_WORD) {
+            if (this.cache.size >= MAX_CACHED_WORDS) this.cache.clear();
+            this.cache.set(word, fresh);
+          }
+          wordIds = fresh;
+        }
+        for (const id of wordIds) ids.push(id);
+        start = end;
+      }
+    }
+    return ids;
   }
 }
 

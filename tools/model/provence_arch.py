@@ -43,6 +43,14 @@ class ProvenceConfig:
     # ONNX contract (input_ids, attention_mask -> logits) is unchanged. Off for XLM-R checkpoints.
     query_match: bool = False
     sep_token_id: int = 2
+    # Also for small models: sentence-level lexical features computed in the graph (see
+    # sentence_match_features): how much of the query each context sentence covers, relative to the best
+    # sentence of the block. Sentence boundaries are read off the token ids (a piece that starts a word
+    # after a piece that ends with . ! ? 。 ！ ？ ；), because the contract passes no sentence spans.
+    sentence_features: bool = False
+    # Query tokens past this position do not count in the sentence features (keeps their cost O(L * 64)).
+    feature_query_tokens: int = 64
+    char_vocab_size: int = 1  # CJK characters known to the character features (+1 for "none")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -177,6 +185,178 @@ def query_match_feature(input_ids: torch.Tensor, attention_mask: torch.Tensor, s
     return matched * context.to(torch.float32)
 
 
+SENTENCE_FEATURES = ("idf_coverage", "coverage", "relative_idf_coverage", "is_best_sentence", "block_best_idf_coverage",
+                     "log_sentence_tokens", "char_idf_coverage", "relative_char_idf_coverage", "is_best_char_sentence",
+                     "bigram_coverage", "relative_bigram_coverage", "is_best_bigram_sentence",
+                     "token_bm25", "relative_token_bm25", "is_best_token_bm25",
+                     "bigram_bm25", "relative_bigram_bm25", "is_best_bigram_bm25")
+BM25_K1, BM25_B = 1.2, 0.75
+PIECE_CHARS = 4  # CJK characters of a piece that the character features look at
+
+
+def _sentence_sums(values: torch.Tensor, sid: torch.Tensor) -> torch.Tensor:
+    """values [B, S, K] summed over each token's sentence (``sid`` [B, S] non-decreasing ids): prefix sums
+    read at the sentence's first and last position, so the cost is O(S * K) + O(S^2) comparisons."""
+    c = torch.cumsum(values, dim=1)
+    c0 = torch.cat([torch.zeros_like(c[:, :1]), c], dim=1)  # exclusive prefix, length S + 1
+    le = sid.unsqueeze(1).le(sid.unsqueeze(2)).long().sum(dim=2)  # tokens up to the sentence end
+    lt = sid.unsqueeze(1).lt(sid.unsqueeze(2)).long().sum(dim=2)  # tokens before the sentence start
+    k = values.shape[2]
+    end = le.unsqueeze(2).expand(-1, -1, k)
+    start = lt.unsqueeze(2).expand(-1, -1, k)
+    return torch.gather(c0, 1, end) - torch.gather(c0, 1, start)
+
+
+def _coverage(occurs: torch.Tensor, sid: torch.Tensor, distinct: torch.Tensor, weight: torch.Tensor,
+              context: torch.Tensor):
+    """occurs [B, S, K]: token s holds query unit k. -> (weighted share of the distinct query units the
+    token's sentence holds [B, S], unweighted share [B, S]), zero outside the context."""
+    covered = _sentence_sums(occurs, sid).gt(0).to(torch.float32) * distinct.unsqueeze(1)
+    w = weight * distinct
+    ctx = context.to(torch.float32)
+    weighted = (covered * w.unsqueeze(1)).sum(dim=2) / (w.sum(dim=1, keepdim=True) + 1e-6) * ctx
+    plain = covered.sum(dim=2) / (distinct.sum(dim=1, keepdim=True) + 1e-6) * ctx
+    return weighted, plain
+
+
+def _distinct(units: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """[B, K] float: 1 for a valid unit whose value did not occur at an earlier valid position."""
+    k = units.shape[1]
+    pos = torch.arange(k, device=units.device)
+    earlier = pos.view(1, -1, 1).gt(pos.view(1, 1, -1))
+    dup = (units.unsqueeze(2).eq(units.unsqueeze(1)) & valid.unsqueeze(1) & earlier).any(dim=2)
+    return (valid & ~dup).to(torch.float32)
+
+
+def _bm25(occurs: torch.Tensor, sid: torch.Tensor, distinct: torch.Tensor, sentence_start: torch.Tensor,
+          sentence_length: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+    """BM25 of each token's sentence against the query units, with the block's sentences as the
+    collection (IDF from how many of them hold a unit: a word in every sentence tells none apart),
+    divided by the score a sentence holding every unit would get, so it lies in [0, 1]. [B, S]."""
+    counts = _sentence_sums(occurs, sid)  # occurrences of unit k in the token's sentence
+    start = sentence_start.to(torch.float32)
+    n = start.sum(dim=1, keepdim=True)
+    df = (counts.gt(0).to(torch.float32) * start.unsqueeze(2)).sum(dim=1)  # [B, K]
+    idf = torch.log(1.0 + (n - df + 0.5) / (df + 0.5)) * distinct
+    ctx = context.to(torch.float32)
+    avg = ctx.sum(dim=1, keepdim=True) / n.clamp(min=1.0)
+    norm = BM25_K1 * (1.0 - BM25_B + BM25_B * sentence_length / avg.clamp(min=1.0))
+    tf = counts * (BM25_K1 + 1.0) / (counts + norm.unsqueeze(2))
+    score = (tf * idf.unsqueeze(1)).sum(dim=2)
+    return score / ((BM25_K1 + 1.0) * idf.sum(dim=1, keepdim=True) + 1e-6) * ctx
+
+
+def _char_bigrams(chars: torch.Tensor, next_chars: torch.Tensor, n_chars: int) -> torch.Tensor:
+    """Codes (a * n_chars + b, 0 = none) of the CJK character bigrams that start in each token: the
+    pairs inside the token (slots k, k + 1) and the pair of its last character with ``next_chars`` (the
+    first character of the next token, 0 when the two are not adjacent). chars [B, S, P] -> [B, S, P]."""
+    nonzero = chars.gt(0)
+    count = nonzero.long().sum(dim=2, keepdim=True)
+    last = torch.gather(chars, 2, (count - 1).clamp(min=0))  # [B, S, 1]; 0 when the token has none
+    inner = chars[:, :, :-1] * n_chars + chars[:, :, 1:]
+    inner = inner * (nonzero[:, :, :-1] & nonzero[:, :, 1:]).long()
+    cross = (last * n_chars + next_chars.unsqueeze(2)) * (last.gt(0) & next_chars.gt(0).unsqueeze(2)).long()
+    return torch.cat([inner, cross], dim=2)
+
+
+def _relative(score: torch.Tensor, context: torch.Tensor, real: torch.Tensor):
+    best = score.amax(dim=1, keepdim=True)
+    rel = score / (best + 1e-6)
+    is_best = (score.ge(best - 1e-6) & best.gt(0) & context).to(torch.float32)
+    return rel, is_best, best * real.to(torch.float32)
+
+
+def sentence_match_features(input_ids: torch.Tensor, attention_mask: torch.Tensor, sep_token_id: int,
+                            idf: torch.Tensor, starts_word: torch.Tensor, ends_sentence: torch.Tensor,
+                            is_space: torch.Tensor, piece_chars: torch.Tensor, char_idf: torch.Tensor,
+                            query_tokens: int = 64) -> torch.Tensor:
+    """[B, S, 18] float lexical features per token, zero outside the context except feature 4:
+
+    0. share of the query's IDF mass (distinct query token ids) that occurs in the token's sentence
+    1. share of the query's distinct token ids that occur in the token's sentence (unweighted)
+    2. feature 0 divided by its maximum over the block's context;  3. 1.0 where it is that maximum (> 0)
+    4. that maximum, on every real token including <s> (a block-level cue for the ranking head)
+    5. log(1 + tokens in the sentence) / 5
+    6. share of the query's IDF-weighted distinct CJK characters that occur in the sentence (Chinese
+       pieces often span several characters and segment differently in query and document);
+    7. feature 6 relative to its block maximum;  8. 1.0 where it is that maximum (> 0)
+    9. share of the query's distinct CJK character bigrams (inside a piece or across two adjacent
+       pieces; weight: the mean IDF of the two characters) that occur in the sentence
+    10. feature 9 relative to its block maximum;  11. 1.0 where it is that maximum (> 0)
+    12-14. BM25 of the sentence over query token ids (``_bm25``: the block's sentences are the
+       collection), relative to the block maximum, and 1.0 at that maximum
+    15-17. the same over CJK character bigrams (what the BM25 baseline uses for Chinese)
+
+    Sentences: a new one starts at the first context token and at every piece that starts a word
+    ("▁...") right after a piece ending with sentence punctuation (``ends_sentence``), a bare "▁"
+    (``is_space``: a sentence's trailing whitespace) in between allowed; the pipeline tokenizes
+    sentences one by one, so each starts with "▁" in both languages. Abbreviations split too early;
+    that only blurs a feature. Only the first ``query_tokens`` query tokens count.
+    """
+    s = input_ids.shape[1]
+    is_sep = input_ids.eq(sep_token_id)
+    segment = torch.cumsum(is_sep.long(), dim=1)
+    positions = torch.arange(s, device=input_ids.device).unsqueeze(0)
+    real = attention_mask.gt(0)
+    query = segment.eq(0) & positions.gt(0) & real
+    context = segment.ge(1) & ~is_sep & real
+    prev_ids = torch.cat([input_ids[:, :1], input_ids[:, :-1]], dim=1)
+    prev2_ids = torch.cat([input_ids[:, :2], input_ids[:, :-2]], dim=1)
+    next_ids = torch.cat([input_ids[:, 1:], input_ids[:, -1:]], dim=1)
+    prev_context = torch.cat([torch.zeros_like(context[:, :1]), context[:, :-1]], dim=1)
+    # A sentence that ends with whitespace ends with a bare "▁" piece (Hugging Face's Metaspace keeps it):
+    # it belongs to the sentence before, and the next sentence starts after it.
+    trailing_space = is_space[input_ids].gt(0) & (starts_word[next_ids].gt(0) | next_ids.eq(sep_token_id))
+    after_end = ends_sentence[prev_ids].gt(0) | (is_space[prev_ids].gt(0) & ends_sentence[prev2_ids].gt(0))
+    boundary = context & starts_word[input_ids].gt(0) & ~trailing_space & after_end
+    sid = torch.cumsum((boundary | (context & ~prev_context) | is_sep).long(), dim=1)
+
+    # token ids
+    q_ids = input_ids[:, :query_tokens]
+    q_distinct = _distinct(q_ids, query[:, :query_tokens])
+    occurs = (input_ids.unsqueeze(2).eq(q_ids.unsqueeze(1)) & context.unsqueeze(2)).to(torch.float32)
+    idf_cov, cov = _coverage(occurs, sid, q_distinct, idf[q_ids], context)
+    rel, is_best, best = _relative(idf_cov, context, real)
+
+    # CJK characters (0 = no character)
+    b = input_ids.shape[0]
+    q_chars = piece_chars[q_ids].reshape(b, -1)  # [B, Q * PIECE_CHARS]
+    q_char_valid = q_chars.gt(0) & query[:, :query_tokens].repeat_interleave(piece_chars.shape[1], dim=1)
+    c_distinct = _distinct(q_chars, q_char_valid)
+    doc_chars = piece_chars[input_ids]  # [B, S, PIECE_CHARS]
+    c_occurs = (doc_chars.unsqueeze(3).eq(q_chars.unsqueeze(1).unsqueeze(1)) & doc_chars.gt(0).unsqueeze(3)).any(dim=2)
+    c_occurs = (c_occurs & context.unsqueeze(2)).to(torch.float32)
+    c_cov, _ = _coverage(c_occurs, sid, c_distinct, char_idf[q_chars], context)
+    c_rel, c_best, _ = _relative(c_cov, context, real)
+
+    # CJK character bigrams (what BM25 uses for Chinese): within a piece, and across two adjacent pieces
+    n_chars = char_idf.shape[0]
+    first = doc_chars[:, :, 0]
+    next_first = torch.cat([first[:, 1:], torch.zeros_like(first[:, :1])], dim=1)
+    next_query = torch.cat([query[:, 1:], torch.zeros_like(query[:, :1])], dim=1)
+    adjacent = starts_word[next_ids].eq(0)  # a piece starting with "▁" follows a space
+    doc_bigrams = _char_bigrams(doc_chars, next_first * adjacent.long(), n_chars)  # [B, S, P]
+    q_bigrams = _char_bigrams(doc_chars[:, :query_tokens], (next_first * (adjacent & next_query).long())[:, :query_tokens],
+                              n_chars).reshape(b, -1)  # [B, Q * P]
+    q_bigram_valid = q_bigrams.gt(0) & query[:, :query_tokens].repeat_interleave(piece_chars.shape[1], dim=1)
+    g_distinct = _distinct(q_bigrams, q_bigram_valid)
+    g_occurs = (doc_bigrams.unsqueeze(3).eq(q_bigrams.unsqueeze(1).unsqueeze(1)) & doc_bigrams.gt(0).unsqueeze(3)).any(dim=2)
+    g_occurs = (g_occurs & context.unsqueeze(2)).to(torch.float32)
+    g_weight = (char_idf[torch.div(q_bigrams, n_chars, rounding_mode="floor")] + char_idf[q_bigrams % n_chars]) / 2
+    g_cov, _ = _coverage(g_occurs, sid, g_distinct, g_weight, context)
+    g_rel, g_best, _ = _relative(g_cov, context, real)
+
+    tokens_in_sentence = _sentence_sums(context.to(torch.float32).unsqueeze(2), sid).squeeze(2)
+    length = torch.log1p(tokens_in_sentence) / 5.0 * context.to(torch.float32)
+    sentence_start = context & (boundary | ~prev_context)
+    t_bm25 = _bm25(occurs, sid, q_distinct, sentence_start, tokens_in_sentence, context)
+    t_rel, t_best, _ = _relative(t_bm25, context, real)
+    g_bm25 = _bm25(g_occurs, sid, g_distinct, sentence_start, tokens_in_sentence, context)
+    g_brel, g_bbest, _ = _relative(g_bm25, context, real)
+    return torch.stack([idf_cov, cov, rel, is_best, best.expand(-1, s), length, c_cov, c_rel, c_best,
+                        g_cov, g_rel, g_best, t_bm25, t_rel, t_best, g_bm25, g_brel, g_bbest], dim=-1)
+
+
 class XLMRobertaEncoderModel(nn.Module):
     """``XLMRobertaModel`` without the pooler (``add_pooling_layer=False``)."""
 
@@ -189,6 +369,17 @@ class XLMRobertaEncoderModel(nn.Module):
             # Same scale as the LayerNorm'd embeddings (norm ~ sqrt(hidden)), so the feature is visible at once.
             self.query_match_embedding = nn.Parameter(torch.randn(c.hidden))
             self.register_buffer("query_match_weight", torch.ones(c.vocab_size))
+        if c.sentence_features:
+            # IDF per token id is shared with query_match_weight when both are on (set by the trainer).
+            if not c.query_match:
+                self.register_buffer("query_match_weight", torch.ones(c.vocab_size))
+            self.register_buffer("piece_starts_word", torch.zeros(c.vocab_size))
+            self.register_buffer("piece_ends_sentence", torch.zeros(c.vocab_size))
+            self.register_buffer("piece_is_space", torch.zeros(c.vocab_size))
+            # piece id -> up to PIECE_CHARS CJK character ids (0 = none); character id -> IDF in [0, 1]
+            self.register_buffer("piece_chars", torch.zeros(c.vocab_size, PIECE_CHARS, dtype=torch.long))
+            self.register_buffer("char_idf", torch.zeros(c.char_vocab_size))
+            self.sentence_feature_proj = nn.Linear(len(SENTENCE_FEATURES), c.hidden)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         x = self.embeddings(input_ids)
@@ -196,6 +387,12 @@ class XLMRobertaEncoderModel(nn.Module):
             match = query_match_feature(input_ids, attention_mask, self.config.sep_token_id)
             match = match * self.query_match_weight[input_ids]
             x = x + match.unsqueeze(-1) * self.query_match_embedding
+        if self.config.sentence_features:
+            feats = sentence_match_features(input_ids, attention_mask, self.config.sep_token_id,
+                                            self.query_match_weight, self.piece_starts_word,
+                                            self.piece_ends_sentence, self.piece_is_space, self.piece_chars, self.char_idf,
+                                            self.config.feature_query_tokens)
+            x = x + self.sentence_feature_proj(feats)
         # HF get_extended_attention_mask: (1 - mask) * finfo.min, broadcast over heads/queries
         m = attention_mask[:, None, None, :].to(x.dtype)
         additive = (1.0 - m) * torch.finfo(x.dtype).min

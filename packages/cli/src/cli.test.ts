@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { describe, expect, it } from "vitest";
+import { segmentSentences } from "@semantic-highlight/core";
 
 import { DEMO_DOCUMENTS } from "./demo-documents.js";
 import { memoryIo } from "./io.js";
@@ -188,6 +189,21 @@ describe("semantic-highlight demo", () => {
     expect(DEMO_DOCUMENTS.filter((d) => d.lang === "zh")).toHaveLength(2);
   });
 
+  it("points each document's answerSentences at the sentences that answer it, as the library segments them", () => {
+    const marks: Record<string, string[]> = {
+      "Faster Python": ["NumPy", "cProfile"],
+      "James Webb Space Telescope": ["primary mirror is 6.5 metres"],
+      "Honeybee waggle dance": ["The longer the waggle run lasts"],
+      Sourdough: ["lactic and acetic acids"],
+      大熊猫: ["食物几乎全部是竹子"],
+      三峡大坝: ["1994年12月正式动工"],
+    };
+    for (const doc of DEMO_DOCUMENTS) {
+      const sentences = segmentSentences(doc.text).map((s) => s.text);
+      expect(doc.answerSentences.map((i) => sentences[i])).toEqual(marks[doc.title]!.map((m) => expect.stringContaining(m)));
+    }
+  });
+
   it("--bm25 prints every document with its query, kept sentences and saving", async () => {
     const { code, stdout } = await run(["demo", "--bm25"]);
     expect(code).toBe(0);
@@ -197,7 +213,8 @@ describe("semantic-highlight demo", () => {
     }
     expect(stdout.match(/^Kept 1:$/gm)).toHaveLength(DEMO_DOCUMENTS.length);
     expect(stdout).toContain("Query: 大熊猫主要吃什么？");
-    expect(stdout).toMatch(/All documents: \d+ → \d+ tokens/);
+    expect(stdout).toMatch(/All documents: \d+ → \d+ tokens \(−[\d.]+ %\); answer sentences kept: \d of 7/);
+    expect(stdout).toContain("Answer: the primary-mirror sentence (#2 ");
   });
 
   it("segments each document into 5–10 sentences with a model and prints JSON per document", async () => {

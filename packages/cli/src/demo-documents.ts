@@ -12,6 +12,8 @@ export interface DemoDocument {
   text: string;
   /** Which sentence(s) answer the query, for readers of the output. */
   answerHint: string;
+  /** Indices (as the library segments `text`) of the sentences that answer the query. */
+  answerSentences: readonly number[];
 }
 
 /** The demo set: four English and two Chinese documents. */
@@ -29,6 +31,7 @@ export const DEMO_DOCUMENTS: readonly DemoDocument[] = [
       "The language was first released by Guido van Rossum in 1991. " +
       "Its package index hosts hundreds of thousands of third-party libraries.",
     answerHint: "the NumPy and cProfile sentences",
+    answerSentences: [3, 4],
   },
   {
     title: "James Webb Space Telescope",
@@ -42,6 +45,7 @@ export const DEMO_DOCUMENTS: readonly DemoDocument[] = [
       "The telescope orbits the Sun near the second Lagrange point, roughly 1.5 million kilometres from Earth. " +
       "Its first full-colour images were released in July 2022.",
     answerHint: "the primary-mirror sentence",
+    answerSentences: [2],
   },
   {
     title: "Honeybee waggle dance",
@@ -55,6 +59,7 @@ export const DEMO_DOCUMENTS: readonly DemoDocument[] = [
       "Karl von Frisch decoded this language and shared the 1973 Nobel Prize in Physiology or Medicine. " +
       "Bees also produce wax, which they use to build hexagonal cells for honey and brood.",
     answerHint: "the waggle-duration sentence",
+    answerSentences: [3],
   },
   {
     title: "Sourdough",
@@ -68,6 +73,7 @@ export const DEMO_DOCUMENTS: readonly DemoDocument[] = [
       "Bakers feed the starter regularly with fresh flour and water to keep it active. " +
       "San Francisco is especially well known for its sourdough tradition, dating back to the Gold Rush.",
     answerHint: "the lactic-acid sentence",
+    answerSentences: [3],
   },
   {
     title: "大熊猫",
@@ -81,6 +87,7 @@ export const DEMO_DOCUMENTS: readonly DemoDocument[] = [
       "野生大熊猫通常独自生活，只在繁殖季节相聚。" +
       "大熊猫被视为中国的国宝，也是世界自然基金会的标志。",
     answerHint: "竹子的句子",
+    answerSentences: [2],
   },
   {
     title: "三峡大坝",
@@ -94,5 +101,6 @@ export const DEMO_DOCUMENTS: readonly DemoDocument[] = [
       "除了发电，三峡工程还承担着防洪和改善长江航运的任务。" +
       "工程建设也带来了移民安置和生态保护等方面的争议。",
     answerHint: "1994年动工的句子",
+    answerSentences: [2],
   },
 ];

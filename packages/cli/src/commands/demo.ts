@@ -34,23 +34,32 @@ export function demoCommand(io: CliIo): Command {
         if (!flags.json) io.out(`semantic-highlight demo — ${source}, keep sentences scoring > ${threshold}${bm25TopK ? ", top-1" : ""}\n`);
         let before = 0;
         let after = 0;
+        let answers = 0;
+        let answersKept = 0;
         for (const doc of DEMO_DOCUMENTS) {
           const result: HighlightResult = highlighter
             ? await highlighter.highlightOne(doc.query, doc.text, { threshold })
             : bm25Highlight(doc.query, doc.text, { threshold, topK: bm25TopK });
           before += result.compression.tokensBefore;
           after += result.compression.tokensAfter;
+          const keptAnswers = doc.answerSentences.filter((i) => result.sentences[i]?.kept === true);
+          answers += doc.answerSentences.length;
+          answersKept += keptAnswers.length;
           if (flags.json) {
-            io.out(JSON.stringify({ title: doc.title, lang: doc.lang, query: doc.query, threshold, kept: result.keptSentences.map((s) => ({ index: s.index, score: s.score, text: s.text })), compression: result.compression }) + "\n");
+            io.out(JSON.stringify({ title: doc.title, lang: doc.lang, query: doc.query, threshold, kept: result.keptSentences.map((s) => ({ index: s.index, score: s.score, text: s.text })), answerSentences: doc.answerSentences, answerSentencesKept: keptAnswers, compression: result.compression }) + "\n");
             continue;
           }
           io.out(`\n## ${doc.title} (${doc.lang}, ${result.sentences.length} sentences)\n`);
           io.out(`Query: ${doc.query}\n`);
+          const answerScores = doc.answerSentences.map((i) => `#${i} ${result.sentences[i]?.score.toFixed(3) ?? "?"}`).join(", ");
+          io.out(`Answer: ${doc.answerHint} (${answerScores}): ${keptAnswers.length} of ${doc.answerSentences.length} kept\n`);
           io.out(`Kept ${result.keptSentences.length}:\n`);
           io.out(formatKeptSentences(result));
           io.out(`Saving: ${formatSaving(result, highlighter ? "tokens" : "tokens (approx.)")}\n`);
         }
-        if (!flags.json) io.out(`\nAll documents: ${before} → ${after} tokens (−${before ? (((before - after) / before) * 100).toFixed(1) : "0.0"} %)\n`);
+        if (!flags.json) {
+          io.out(`\nAll documents: ${before} → ${after} tokens (−${before ? (((before - after) / before) * 100).toFixed(1) : "0.0"} %); answer sentences kept: ${answersKept} of ${answers}\n`);
+        }
       } finally {
         await highlighter?.dispose();
       }

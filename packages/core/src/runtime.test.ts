@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { InferenceError } from "./errors.js";
 import type { Batch } from "./packing.js";
 import { OnnxModelSession } from "./runtime.js";
-import { testModels } from "./test-support/models.js";
+import { repoRoot, testModels } from "./test-support/models.js";
 
 interface Reference {
   atol: number;
@@ -29,9 +29,13 @@ function toBatch(ids: number[][], mask: number[][]): Batch {
 }
 
 describe("OnnxModelSession", () => {
-  it("reproduces the torch reference outputs of the tiny XLM-R model, padding included", async () => {
-    const reference = JSON.parse(readFileSync(path.join(testModels.tinyXlmr, "reference_outputs.json"), "utf8")) as Reference;
-    const session = await OnnxModelSession.create(path.join(testModels.tinyXlmr, "model.onnx"), { pruning: "pruning_logits", ranking: "ranking_logits", rankingRequired: true });
+  it.each([
+    ["the tiny XLM-R model", testModels.tinyXlmr],
+    // The shipped default: its graph also computes the lexical sentence features (provence_arch.sentence_match_features).
+    ["the embedded default model", path.join(repoRoot, "models/default")],
+  ])("reproduces the torch reference outputs of %s, padding included", async (_name, dir) => {
+    const reference = JSON.parse(readFileSync(path.join(dir, "reference_outputs.json"), "utf8")) as Reference;
+    const session = await OnnxModelSession.create(path.join(dir, "model.onnx"), { pruning: "pruning_logits", ranking: "ranking_logits", rankingRequired: true });
     expect(reference.batches.some((b) => b.attention_mask.flat().includes(0))).toBe(true);
     for (const b of reference.batches) {
       const out = await session.run(toBatch(b.input_ids, b.attention_mask));

@@ -177,12 +177,12 @@ def _wikitext_paragraphs(path: str) -> List[str]:
     return out
 
 
-def encode_like_pipeline(sp, text: str, hf_encode) -> List[int]:
+def encode_like_pipeline(sp, text: str) -> List[int]:
     """Ids as the library's TextTokenizer (@huggingface/tokenizers) gives them for one sentence:
     SentencePiece's, plus a bare "▁" when the text ends with whitespace (HF's Metaspace keeps it,
     SentencePiece drops it). Checked against the TypeScript tokenizer on the 20,990 eval sentences:
     identical but for 3 distinct sentences where the two Unigram implementations break a tie differently."""
-    from build_tokenizer import spm_to_hf_ids
+    from build_tokenizer import hf_encode, spm_to_hf_ids
 
     ids = hf_encode(sp, text)
     if ids and text[-1:].isspace():
@@ -193,8 +193,6 @@ def encode_like_pipeline(sp, text: str, hf_encode) -> List[int]:
 def build_examples(sp, raw: str = RAW, seed: int = SEED) -> dict:
     """Deterministic example set. Each example: query ids, sentences (ids, label, nchars),
     ranking target, lang, source, split."""
-    from build_tokenizer import hf_encode
-
     rng = random.Random(seed)
     articles = []
     articles += _load_squad_like(os.path.join(raw, "squad-v1.1-dev-articles-00-31.json"), "squad", "en")
@@ -217,7 +215,7 @@ def build_examples(sp, raw: str = RAW, seed: int = SEED) -> dict:
     sent_cache: Dict[Tuple[str, str], list] = {}
 
     def encode(text: str) -> List[int]:
-        return encode_like_pipeline(sp, text, hf_encode)
+        return encode_like_pipeline(sp, text)
 
     def encode_context(ctx: str, lang: str):
         key = (ctx, lang)

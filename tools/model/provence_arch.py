@@ -194,24 +194,28 @@ BM25_K1, BM25_B = 1.2, 0.75
 PIECE_CHARS = 4  # CJK characters of a piece that the character features look at
 
 
-def _sentence_sums(values: torch.Tensor, sid: torch.Tensor) -> torch.Tensor:
-    """values [B, S, K] summed over each token's sentence (``sid`` [B, S] non-decreasing ids): prefix sums
-    read at the sentence's first and last position, so the cost is O(S * K) + O(S^2) comparisons."""
+def _sentence_bounds(sid: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """For each token, the index of its sentence's first token and one past its last ([B, S] each), from
+    non-decreasing sentence ids; O(S^2) comparisons, computed once per forward pass."""
+    start = sid.unsqueeze(1).lt(sid.unsqueeze(2)).long().sum(dim=2)  # tokens before the sentence start
+    end = sid.unsqueeze(1).le(sid.unsqueeze(2)).long().sum(dim=2)  # tokens up to the sentence end
+    return start, end
+
+
+def _sentence_sums(values: torch.Tensor, bounds: Tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """values [B, S, K] summed over each token's sentence: prefix sums read at the sentence's bounds
+    (``_sentence_bounds``), O(S * K)."""
     c = torch.cumsum(values, dim=1)
     c0 = torch.cat([torch.zeros_like(c[:, :1]), c], dim=1)  # exclusive prefix, length S + 1
-    le = sid.unsqueeze(1).le(sid.unsqueeze(2)).long().sum(dim=2)  # tokens up to the sentence end
-    lt = sid.unsqueeze(1).lt(sid.unsqueeze(2)).long().sum(dim=2)  # tokens before the sentence start
     k = values.shape[2]
-    end = le.unsqueeze(2).expand(-1, -1, k)
-    start = lt.unsqueeze(2).expand(-1, -1, k)
+    start, end = (x.unsqueeze(2).expand(-1, -1, k) for x in bounds)
     return torch.gather(c0, 1, end) - torch.gather(c0, 1, start)
 
 
-def _coverage(occurs: torch.Tensor, sid: torch.Tensor, distinct: torch.Tensor, weight: torch.Tensor,
-              context: torch.Tensor):
-    """occurs [B, S, K]: token s holds query unit k. -> (weighted share of the distinct query units the
-    token's sentence holds [B, S], unweighted share [B, S]), zero outside the context."""
-    covered = _sentence_sums(occurs, sid).gt(0).to(torch.float32) * distinct.unsqueeze(1)
+def _coverage(counts: torch.Tensor, distinct: torch.Tensor, weight: torch.Tensor, context: torch.Tensor):
+    """counts [B, S, K]: occurrences of query unit k in token s's sentence. -> (weighted share of the
+    distinct query units the token's sentence holds [B, S], unweighted share [B, S]), zero outside the context."""
+    covered = counts.gt(0).to(torch.float32) * distinct.unsqueeze(1)
     w = weight * distinct
     ctx = context.to(torch.float32)
     weighted = (covered * w.unsqueeze(1)).sum(dim=2) / (w.sum(dim=1, keepdim=True) + 1e-6) * ctx
@@ -228,12 +232,12 @@ def _distinct(units: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
     return (valid & ~dup).to(torch.float32)
 
 
-def _bm25(occurs: torch.Tensor, sid: torch.Tensor, distinct: torch.Tensor, sentence_start: torch.Tensor,
+def _bm25(counts: torch.Tensor, distinct: torch.Tensor, sentence_start: torch.Tensor,
           sentence_length: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
-    """BM25 of each token's sentence against the query units, with the block's sentences as the
-    collection (IDF from how many of them hold a unit: a word in every sentence tells none apart),
-    divided by the score a sentence holding every unit would get, so it lies in [0, 1]. [B, S]."""
-    counts = _sentence_sums(occurs, sid)  # occurrences of unit k in the token's sentence
+    """BM25 of each token's sentence (``counts`` as in ``_coverage``) against the query units, with the
+    block's sentences as the collection (IDF from how many of them hold a unit: a word in every sentence
+    tells none apart), divided by the score a sentence holding every unit would get, so it lies in
+    [0, 1]. [B, S]."""
     start = sentence_start.to(torch.float32)
     n = start.sum(dim=1, keepdim=True)
     df = (counts.gt(0).to(torch.float32) * start.unsqueeze(2)).sum(dim=1)  # [B, K]
@@ -310,12 +314,14 @@ def sentence_match_features(input_ids: torch.Tensor, attention_mask: torch.Tenso
     after_end = ends_sentence[prev_ids].gt(0) | (is_space[prev_ids].gt(0) & ends_sentence[prev2_ids].gt(0))
     boundary = context & starts_word[input_ids].gt(0) & ~trailing_space & after_end
     sid = torch.cumsum((boundary | (context & ~prev_context) | is_sep).long(), dim=1)
+    bounds = _sentence_bounds(sid)
 
     # token ids
     q_ids = input_ids[:, :query_tokens]
     q_distinct = _distinct(q_ids, query[:, :query_tokens])
     occurs = (input_ids.unsqueeze(2).eq(q_ids.unsqueeze(1)) & context.unsqueeze(2)).to(torch.float32)
-    idf_cov, cov = _coverage(occurs, sid, q_distinct, idf[q_ids], context)
+    counts = _sentence_sums(occurs, bounds)
+    idf_cov, cov = _coverage(counts, q_distinct, idf[q_ids], context)
     rel, is_best, best = _relative(idf_cov, context, real)
 
     # CJK characters (0 = no character)
@@ -326,7 +332,7 @@ def sentence_match_features(input_ids: torch.Tensor, attention_mask: torch.Tenso
     doc_chars = piece_chars[input_ids]  # [B, S, PIECE_CHARS]
     c_occurs = (doc_chars.unsqueeze(3).eq(q_chars.unsqueeze(1).unsqueeze(1)) & doc_chars.gt(0).unsqueeze(3)).any(dim=2)
     c_occurs = (c_occurs & context.unsqueeze(2)).to(torch.float32)
-    c_cov, _ = _coverage(c_occurs, sid, c_distinct, char_idf[q_chars], context)
+    c_cov, _ = _coverage(_sentence_sums(c_occurs, bounds), c_distinct, char_idf[q_chars], context)
     c_rel, c_best, _ = _relative(c_cov, context, real)
 
     # CJK character bigrams (what BM25 uses for Chinese): within a piece, and across two adjacent pieces
@@ -343,15 +349,16 @@ def sentence_match_features(input_ids: torch.Tensor, attention_mask: torch.Tenso
     g_occurs = (doc_bigrams.unsqueeze(3).eq(q_bigrams.unsqueeze(1).unsqueeze(1)) & doc_bigrams.gt(0).unsqueeze(3)).any(dim=2)
     g_occurs = (g_occurs & context.unsqueeze(2)).to(torch.float32)
     g_weight = (char_idf[torch.div(q_bigrams, n_chars, rounding_mode="floor")] + char_idf[q_bigrams % n_chars]) / 2
-    g_cov, _ = _coverage(g_occurs, sid, g_distinct, g_weight, context)
+    g_counts = _sentence_sums(g_occurs, bounds)
+    g_cov, _ = _coverage(g_counts, g_distinct, g_weight, context)
     g_rel, g_best, _ = _relative(g_cov, context, real)
 
-    tokens_in_sentence = _sentence_sums(context.to(torch.float32).unsqueeze(2), sid).squeeze(2)
+    tokens_in_sentence = _sentence_sums(context.to(torch.float32).unsqueeze(2), bounds).squeeze(2)
     length = torch.log1p(tokens_in_sentence) / 5.0 * context.to(torch.float32)
     sentence_start = context & (boundary | ~prev_context)
-    t_bm25 = _bm25(occurs, sid, q_distinct, sentence_start, tokens_in_sentence, context)
+    t_bm25 = _bm25(counts, q_distinct, sentence_start, tokens_in_sentence, context)
     t_rel, t_best, _ = _relative(t_bm25, context, real)
-    g_bm25 = _bm25(g_occurs, sid, g_distinct, sentence_start, tokens_in_sentence, context)
+    g_bm25 = _bm25(g_counts, g_distinct, sentence_start, tokens_in_sentence, context)
     g_brel, g_bbest, _ = _relative(g_bm25, context, real)
     return torch.stack([idf_cov, cov, rel, is_best, best.expand(-1, s), length, c_cov, c_rel, c_best,
                         g_cov, g_rel, g_best, t_bm25, t_rel, t_best, g_bm25, g_brel, g_bbest], dim=-1)

@@ -111,9 +111,9 @@ function readEval(lang: string): EvalItem[] {
 interface TokenCounter {
   encode(text: string): number[];
 }
+const readModelJson = (dir: string, file: string) => JSON.parse(readFileSync(path.join(dir, file), "utf8")) as object;
 function tokenizerOf(dir: string): TextTokenizer {
-  const json = (file: string) => JSON.parse(readFileSync(path.join(dir, file), "utf8")) as unknown;
-  return TextTokenizer.fromJSON({ tokenizerJson: json("tokenizer.json"), tokenizerConfig: json("tokenizer_config.json") });
+  return TextTokenizer.fromJSON({ tokenizerJson: readModelJson(dir, "tokenizer.json"), tokenizerConfig: readModelJson(dir, "tokenizer_config.json") });
 }
 
 interface Doc {
@@ -308,8 +308,7 @@ async function main() {
   if (sections.has("tokenizer")) {
     log("tokenizer");
     const rows: Record<string, unknown>[] = [];
-    const json = (file: string) => JSON.parse(readFileSync(path.join(modelDir, file), "utf8")) as object;
-    const library = new Tokenizer(json("tokenizer.json"), json("tokenizer_config.json"));
+    const library = new Tokenizer(readModelJson(modelDir, "tokenizer.json"), readModelJson(modelDir, "tokenizer_config.json"));
     for (const lang of langs) {
       const sentences = readEval(lang).flatMap((it) => it.sentences);
       const fresh = tokenizerOf(modelDir);

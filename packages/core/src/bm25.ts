@@ -25,7 +25,7 @@
  * - `"none"`: raw BM25 (not in 0..1; do not combine with a threshold in [0, 1]).
  */
 import { InvalidInputError } from "./errors.js";
-import type { DocumentInput, HighlightResult } from "./highlighter.js";
+import type { DocumentInput, HighlightResult } from "./types.js";
 import { assembleResult, documentSpans } from "./result.js";
 import type { SegmentationOptions } from "./segmentation.js";
 import { validateSelectionOptions, type SelectionOptions } from "./selection.js";

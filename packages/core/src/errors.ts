@@ -10,7 +10,12 @@ export type SemanticHighlightErrorCode =
   | "INVALID_INPUT"
   | "QUERY_TOO_LONG"
   | "INFERENCE"
-  | "ABORTED";
+  | "ABORTED"
+  | "OVERLOADED"
+  | "TIMEOUT"
+  | "WORKER_CRASHED"
+  | "REMOTE"
+  | "CONVERSION";
 
 /** Base class of all errors thrown by semantic-highlight. */
 export class SemanticHighlightError extends Error {
@@ -50,6 +55,36 @@ export class ModelNotAvailableOfflineError extends SemanticHighlightError {
   }
 }
 
+/** Why a checkpoint conversion failed (see {@link ConversionError}). */
+export type ConversionErrorReason =
+  | "MISSING_FILE"
+  | "UNSUPPORTED_FORMAT"
+  | "UNSUPPORTED_CONFIG"
+  | "UNSUPPORTED_DTYPE"
+  | "UNKNOWN_LAYOUT"
+  | "NO_PRUNING_HEAD"
+  | "NO_RANKING_HEAD"
+  | "SHAPE_MISMATCH"
+  | "TOKENIZER"
+  | "WRITE";
+
+/**
+ * A Hugging Face checkpoint could not be converted to the model contract: a file is missing, the weights
+ * use a layout, dtype or architecture option the converter does not know. `reason` says which; the message
+ * names what was not recognised (e.g. the checkpoint's non-encoder keys) and what to do.
+ */
+export class ConversionError extends SemanticHighlightError {
+  /** Machine-readable cause. */
+  readonly reason: ConversionErrorReason;
+  /** The checkpoint folder or file concerned. */
+  readonly source: string;
+  constructor(reason: ConversionErrorReason, source: string, problem: string, options?: { cause?: unknown }) {
+    super("CONVERSION", `${source}: ${problem}`, options);
+    this.reason = reason;
+    this.source = source;
+  }
+}
+
 /** The caller passed something the library cannot work with (empty query, wrong type, bad option). */
 export class InvalidInputError extends SemanticHighlightError {
   constructor(message: string) {
@@ -83,6 +118,55 @@ export class InferenceError extends SemanticHighlightError {
 export class AbortError extends SemanticHighlightError {
   constructor(reason?: unknown) {
     super("ABORTED", `The operation was aborted${reason instanceof Error ? `: ${reason.message}` : ""}.`, { cause: reason });
+  }
+}
+
+/**
+ * The backend's queue is full: the call was refused at once instead of waiting (backpressure). Retry later,
+ * raise `maxQueuedBatches`, or add workers / servers.
+ */
+export class OverloadedError extends SemanticHighlightError {
+  readonly queuedBatches: number;
+  readonly maxQueuedBatches: number;
+  constructor(queuedBatches: number, maxQueuedBatches: number) {
+    super(
+      "OVERLOADED",
+      `The inference queue is full (${queuedBatches} batches waiting, limit ${maxQueuedBatches}): the call was refused. ` +
+        `Retry later, raise maxQueuedBatches, or add workers.`,
+    );
+    this.queuedBatches = queuedBatches;
+    this.maxQueuedBatches = maxQueuedBatches;
+  }
+}
+
+/** A call (or one remote request) took longer than its `timeoutMs`. */
+export class TimeoutError extends SemanticHighlightError {
+  readonly timeoutMs: number;
+  constructor(what: string, timeoutMs: number) {
+    super("TIMEOUT", `${what} did not finish within ${timeoutMs} ms (timeoutMs).`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The worker thread running a batch died (killed, out of memory, native crash). Only the calls whose
+ * batches it held fail; the worker is replaced and later calls run as usual.
+ */
+export class WorkerCrashedError extends SemanticHighlightError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super("WORKER_CRASHED", `An inference worker died while running a batch (${detail}); it has been replaced. Retry the call.`, options);
+  }
+}
+
+/** A remote inference server (KServe V2 / Triton) refused, failed or answered outside the model contract. */
+export class RemoteInferenceError extends SemanticHighlightError {
+  /** HTTP status, when the server answered. */
+  readonly status: number | undefined;
+  readonly url: string;
+  constructor(url: string, detail: string, status?: number, options?: { cause?: unknown }) {
+    super("REMOTE", `${url}: ${detail}`, options);
+    this.url = url;
+    this.status = status;
   }
 }
 

@@ -4,7 +4,7 @@ import { InferenceError } from "./errors.js";
 import { SemanticHighlighter } from "./highlighter.js";
 import { testModels } from "./test-support/models.js";
 
-const sessionOf = (h: SemanticHighlighter) => (h as unknown as { model: { session: unknown } }).model.session;
+const sessionOf = (h: SemanticHighlighter) => h.backend;
 const doc = "The Normans gave their name to Normandy. They came from Denmark.";
 const query = "Who gave their name to Normandy?";
 

@@ -106,7 +106,7 @@ describe("loading a model folder", () => {
 
   it("rejects a max_length above the model's and bad options with clear messages", async () => {
     const highlighter = await SemanticHighlighter.load(testModels.tokenwise);
-    await expect(highlighter.highlightOne("q", "Some text.", { maxLength: 100_000 })).rejects.toThrow(/maxLength must be an integer between 2 and the model's max_length 512/);
+    await expect(highlighter.highlightOne("q", "Some text.", { maxLength: 100_000 })).rejects.toThrow(/maxLength must be an integer between 6 and the model's max_length 512/);
     await expect(highlighter.highlightOne("q", "Some text.", { topK: -2 })).rejects.toThrow(/topK/);
     await highlighter.dispose();
   });

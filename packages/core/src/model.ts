@@ -39,7 +39,7 @@ async function readJson(file: string, required: boolean): Promise<unknown> {
 }
 
 /** Reads and validates config and tokenizer of a model folder, without creating the ONNX session. */
-export async function loadModelFiles(directory: string): Promise<{ directory: string; config: ModelConfig; tokenizer: TextTokenizer; modelPath: string; rankingOutputDeclared: boolean }> {
+export async function loadModelFiles(directory: string, options: { requireModelFile?: boolean } = {}): Promise<{ directory: string; config: ModelConfig; tokenizer: TextTokenizer; modelPath: string; rankingOutputDeclared: boolean }> {
   const dir = path.resolve(directory);
   if (!existsSync(dir)) throw new ModelLoadError(dir, "model folder does not exist");
   if (!statSync(dir).isDirectory()) throw new ModelLoadError(dir, "expected a model folder, found a file");
@@ -65,6 +65,8 @@ export async function loadModelFiles(directory: string): Promise<{ directory: st
   }
 
   const modelPath = path.join(dir, config.modelFile);
+  // A remote backend serves the graph elsewhere: the folder then needs only the config and the tokenizer.
+  if (options.requireModelFile === false) return { directory: dir, config, tokenizer, modelPath, rankingOutputDeclared };
   if (!existsSync(modelPath)) throw new ModelLoadError(modelPath, `ONNX file named by ${CONFIG_FILE} ("model_file") is missing`);
   if (statSync(modelPath).size === 0) throw new ModelLoadError(modelPath, "ONNX file is empty");
   return { directory: dir, config, tokenizer, modelPath, rankingOutputDeclared };

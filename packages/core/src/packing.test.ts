@@ -58,12 +58,27 @@ describe("contextCapacity and layoutBlock", () => {
   it("marks query and context with the template's token type ids", () => {
     const bert: PairTemplate = { prefix: [101], middle: [102], suffix: [102], typeIds: { prefix: [0], query: 0, middle: [0], context: 1, suffix: [1] }, specialTokenCount: 3 };
     const [block] = packBlocks(0, [[5, 6]], 10, 16);
-    expect(layoutBlock(block!, [9], bert)).toEqual({ inputIds: [101, 9, 102, 5, 6, 102], typeIds: [0, 0, 0, 1, 1, 1], contextStart: 3 });
+    expect(layoutBlock(block!, [9], bert)).toEqual({ inputIds: [101, 9, 102, 5, 6, 102], typeIds: [0, 0, 0, 1, 1, 1], sentenceIndex: [-1, -1, -1, 0, 0, -1], contextStart: 3 });
+  });
+
+  it("numbers sentences from 0 within each block, fragments of one sentence sharing an index", () => {
+    const bert: PairTemplate = { prefix: [101], middle: [102], suffix: [102], typeIds: { prefix: [0], query: 0, middle: [0], context: 1, suffix: [1] }, specialTokenCount: 3 };
+    // Sentence 1 (5 tokens) is cut into fragments of 2 and spills into a second block.
+    const blocks = packBlocks(0, [[5], [6, 7, 8, 9, 10], [11]], 4, 2);
+    const layouts = blocks.map((b) => layoutBlock(b, [9], bert));
+    expect(layouts.map((l) => l.sentenceIndex)).toEqual([
+      [-1, -1, -1, 0, 1, 1, -1],
+      [-1, -1, -1, 0, 0, 0, 1, -1],
+    ]);
+    const [batch] = buildBatches(layouts, 1, { maxBatchSize: 2, maxBatchTokens: 1000, withSentenceIndex: true });
+    // Padding is −1 as well; the int64 values are exact (two's complement through the 32-bit view).
+    expect(Array.from(batch!.sentenceIndex!, Number)).toEqual([-1, -1, -1, 0, 1, 1, -1, -1, -1, -1, -1, 0, 0, 0, 1, -1]);
+    expect(buildBatches(layouts, 1, { maxBatchSize: 2, maxBatchTokens: 1000 })[0]!.sentenceIndex).toBeUndefined();
   });
 });
 
 describe("buildBatches", () => {
-  const layout = (length: number) => ({ inputIds: range(10, length), typeIds: new Array<number>(length).fill(0), contextStart: 1 });
+  const layout = (length: number) => ({ inputIds: range(10, length), typeIds: new Array<number>(length).fill(0), sentenceIndex: new Array<number>(length).fill(-1), contextStart: 1 });
 
   it("groups blocks of similar length and pads on the right with the pad id and mask 0", () => {
     const layouts = [layout(5), layout(2), layout(4), layout(3)];

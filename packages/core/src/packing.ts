@@ -72,6 +72,11 @@ export function contextCapacity(maxLength: number, queryLength: number, template
 export interface BlockLayout {
   inputIds: number[];
   typeIds: number[];
+  /**
+   * Per token: 0-based index, within this block, of the sentence the token belongs to (fragments of one
+   * sentence share it); −1 for query and special tokens. Fed as the optional `sentence_index` input.
+   */
+  sentenceIndex: number[];
   /** Position of the first context token in `inputIds`. */
   contextStart: number;
 }
@@ -82,13 +87,24 @@ export function layoutBlock(block: Block, queryIds: readonly number[], template:
   const t = template.typeIds;
   const typeIds: number[] = [...t.prefix, ...new Array<number>(queryIds.length).fill(t.query), ...t.middle];
   const contextStart = inputIds.length;
+  const sentenceIndex = new Array<number>(contextStart).fill(-1);
+  let previousSentence = -1;
+  let blockSentence = -1;
   for (const fragment of block.fragments) {
-    for (const id of fragment.tokenIds) inputIds.push(id);
+    if (fragment.sentenceIndex !== previousSentence) {
+      previousSentence = fragment.sentenceIndex;
+      blockSentence++;
+    }
+    for (const id of fragment.tokenIds) {
+      inputIds.push(id);
+      sentenceIndex.push(blockSentence);
+    }
   }
   for (let i = 0; i < block.contextLength; i++) typeIds.push(t.context);
   inputIds.push(...template.suffix);
   typeIds.push(...t.suffix);
-  return { inputIds, typeIds, contextStart };
+  for (let i = 0; i < template.suffix.length; i++) sentenceIndex.push(-1);
+  return { inputIds, typeIds, sentenceIndex, contextStart };
 }
 
 /** Tensors for one `session.run`: blocks padded on the right to the longest in the batch. */
@@ -102,6 +118,8 @@ export interface Batch {
   inputIds: BigInt64Array;
   attentionMask: BigInt64Array;
   tokenTypeIds: BigInt64Array;
+  /** Per token, the sentence index within its block (−1 elsewhere); only when asked for (`withSentenceIndex`). */
+  sentenceIndex?: BigInt64Array;
   /** Real (non-padding) tokens in this batch. */
   realTokens: number;
 }
@@ -120,6 +138,8 @@ export interface BatchingOptions {
   maxPaddingRatio?: number;
   /** A batch of at most this many tokens (rows × padded length) is never split to save padding. Default 0. */
   smallBatchTokens?: number;
+  /** Also build the `sentence_index` tensor (for graphs that declare it). Default false. */
+  withSentenceIndex?: boolean;
 }
 
 /**
@@ -127,11 +147,19 @@ export interface BatchingOptions {
  * length share a batch and little compute is spent on padding.
  */
 export function buildBatches(layouts: readonly BlockLayout[], padId: number, options: BatchingOptions): Batch[] {
+  return planBatches(layouts, options).map((group) => makeBatch(group, layouts, padId, options.withSentenceIndex ?? false));
+}
+
+/**
+ * The grouping of {@link buildBatches} without the tensors: each entry lists the block indexes of one
+ * batch. Lets a caller build each batch's tensors only when it is about to be sent ({@link makeBatch}).
+ */
+export function planBatches(layouts: readonly BlockLayout[], options: BatchingOptions): number[][] {
   const order = layouts.map((_, i) => i).sort((a, b) => layouts[a]!.inputIds.length - layouts[b]!.inputIds.length || a - b);
-  const batches: Batch[] = [];
+  const batches: number[][] = [];
   let group: number[] = [];
   const flush = () => {
-    if (group.length > 0) batches.push(makeBatch(group, layouts, padId));
+    if (group.length > 0) batches.push(group);
     group = [];
   };
   const maxPadding = options.maxPaddingRatio ?? Infinity;
@@ -159,7 +187,8 @@ export function buildBatches(layouts: readonly BlockLayout[], padId: number, opt
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function makeBatch(blockIndexes: number[], layouts: readonly BlockLayout[], padId: number): Batch {
+/** Pads the given blocks on the right into one batch's int64 tensors. */
+export function makeBatch(blockIndexes: number[], layouts: readonly BlockLayout[], padId: number, withSentenceIndex = false): Batch {
   const sequenceLength = Math.max(...blockIndexes.map((i) => layouts[i]!.inputIds.length));
   const batchSize = blockIndexes.length;
   const size = batchSize * sequenceLength;
@@ -172,6 +201,9 @@ function makeBatch(blockIndexes: number[], layouts: readonly BlockLayout[], padI
   const ids32 = new Int32Array(inputIds.buffer);
   const mask32 = new Int32Array(attentionMask.buffer);
   const types32 = new Int32Array(tokenTypeIds.buffer);
+  // −1 in two's complement: both 32-bit halves all ones, so fill the view with −1 and write the rows' values.
+  const sentenceIndex = withSentenceIndex ? new BigInt64Array(size) : undefined;
+  const sentences32 = sentenceIndex ? new Int32Array(sentenceIndex.buffer).fill(-1) : undefined;
   let realTokens = 0;
   blockIndexes.forEach((blockIndex, row) => {
     const layout = layouts[blockIndex]!;
@@ -182,6 +214,13 @@ function makeBatch(blockIndexes: number[], layouts: readonly BlockLayout[], padI
       ids32[at] = layout.inputIds[i]!;
       mask32[at] = 1;
       types32[at] = layout.typeIds[i]!;
+      if (sentences32) {
+        const s = layout.sentenceIndex[i]!;
+        if (s >= 0) {
+          sentences32[at] = s;
+          sentences32[at + (lo === 0 ? 1 : -1)] = 0;
+        }
+      }
     }
     if (n < sequenceLength) {
       if (padId >= 0 && padId <= 0x7fffffff) for (let i = n; i < sequenceLength; i++) ids32[2 * (offset + i) + lo] = padId;
@@ -197,6 +236,7 @@ function makeBatch(blockIndexes: number[], layouts: readonly BlockLayout[], padI
     inputIds,
     attentionMask,
     tokenTypeIds,
+    ...(sentenceIndex ? { sentenceIndex } : {}),
     realTokens,
   };
 }

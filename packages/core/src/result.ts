@@ -3,7 +3,7 @@
  * model pipeline (highlighter.ts) and the BM25 scorer (bm25.ts), so both select, join and count alike.
  */
 import { InvalidInputError } from "./errors.js";
-import type { DocumentInput, HighlightResult, SentenceResult } from "./highlighter.js";
+import type { DocumentInput, HighlightResult, SentenceResult } from "./types.js";
 import { segmentSentences, type SegmentationOptions, type SentenceSpan } from "./segmentation.js";
 import { selectSentences, type SelectionOptions } from "./selection.js";
 
@@ -14,34 +14,60 @@ export interface DocumentSpans {
   spans: SentenceSpan[];
 }
 
+/** A validated input document: its text, and its sentences when the caller pre-split it. */
+export interface DocumentSource {
+  text: string;
+  id?: string;
+  /** Pre-split sentences (their concatenation is `text`); absent when the text is to be segmented. */
+  sentences?: readonly string[];
+}
+
 /**
- * Normalises one input document: plain text is segmented, `{ sentences }` is taken as given (offsets
- * index their concatenation). `label` names the document in error messages, e.g. "documents[3]".
+ * Validates one input document without segmenting it. `label` names the document in error messages,
+ * e.g. "documents[3]".
  */
-export function documentSpans(input: DocumentInput, label: string, segmentation: SegmentationOptions | undefined): DocumentSpans {
-  if (typeof input === "string") return { text: input, spans: segmentSentences(input, segmentation) };
+export function parseDocumentInput(input: DocumentInput, label: string): DocumentSource {
+  if (typeof input === "string") return { text: input };
   if (input === null || typeof input !== "object") {
     throw new InvalidInputError(`${label} must be a string, { text } or { sentences } (got ${input === null ? "null" : typeof input})`);
   }
   const id = (input as { id?: unknown }).id;
   if (id !== undefined && typeof id !== "string") throw new InvalidInputError(`${label}.id must be a string`);
-  const withId = (doc: DocumentSpans): DocumentSpans => (id === undefined ? doc : { ...doc, id });
+  const withId = (doc: DocumentSource): DocumentSource => (id === undefined ? doc : { ...doc, id });
   if ("sentences" in input) {
     if (!Array.isArray(input.sentences) || !input.sentences.every((s) => typeof s === "string")) {
       throw new InvalidInputError(`${label}.sentences must be an array of strings`);
     }
-    const spans: SentenceSpan[] = [];
-    let offset = 0;
-    for (const sentence of input.sentences) {
-      spans.push({ text: sentence, start: offset, end: offset + sentence.length });
-      offset += sentence.length;
-    }
-    return withId({ text: input.sentences.join(""), spans });
+    const sentences = [...input.sentences];
+    return withId({ text: sentences.join(""), sentences });
   }
   if (typeof (input as { text?: unknown }).text !== "string") {
     throw new InvalidInputError(`${label} must be a string, { text } or { sentences }`);
   }
-  return withId({ text: input.text, spans: segmentSentences(input.text, segmentation) });
+  return withId({ text: input.text });
+}
+
+/** Sentence spans of a validated document: pre-split sentences as given, otherwise segmented. */
+export function sourceSpans(source: DocumentSource, segmentation: SegmentationOptions | undefined): SentenceSpan[] {
+  if (!source.sentences) return segmentSentences(source.text, segmentation);
+  const spans: SentenceSpan[] = [];
+  let offset = 0;
+  for (const sentence of source.sentences) {
+    spans.push({ text: sentence, start: offset, end: offset + sentence.length });
+    offset += sentence.length;
+  }
+  return spans;
+}
+
+/**
+ * Normalises one input document: plain text is segmented, `{ sentences }` is taken as given (offsets
+ * index their concatenation).
+ */
+export function documentSpans(input: DocumentInput, label: string, segmentation: SegmentationOptions | undefined): DocumentSpans {
+  const source = parseDocumentInput(input, label);
+  const doc: DocumentSpans = { text: source.text, spans: sourceSpans(source, segmentation) };
+  if (source.id !== undefined) doc.id = source.id;
+  return doc;
 }
 
 /** Everything besides the sentences that a result needs. */

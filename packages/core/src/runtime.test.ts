@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 import { InferenceError } from "./errors.js";
-import type { Batch } from "./packing.js";
+import type { ModelInputs } from "./backends/types.js";
 import { OnnxModelSession } from "./runtime.js";
 import { repoRoot, testModels } from "./test-support/models.js";
 
@@ -13,18 +13,16 @@ interface Reference {
   batches: { input_ids: number[][]; attention_mask: number[][]; pruning_logits: number[][][][] | number[][][]; ranking_logits: number[][] }[];
 }
 
-function toBatch(ids: number[][], mask: number[][]): Batch {
+function toBatch(ids: number[][], mask: number[][]): ModelInputs {
   const batchSize = ids.length;
   const sequenceLength = ids[0]!.length;
   return {
-    blockIndexes: ids.map((_, i) => i),
-    contextStarts: ids.map(() => 0),
     batchSize,
     sequenceLength,
-    inputIds: BigInt64Array.from(ids.flat(), (v) => BigInt(v)),
-    attentionMask: BigInt64Array.from(mask.flat(), (v) => BigInt(v)),
-    tokenTypeIds: new BigInt64Array(batchSize * sequenceLength),
-    realTokens: mask.flat().reduce((a, b) => a + b, 0),
+    tensors: {
+      input_ids: BigInt64Array.from(ids.flat(), (v) => BigInt(v)),
+      attention_mask: BigInt64Array.from(mask.flat(), (v) => BigInt(v)),
+    },
   };
 }
 

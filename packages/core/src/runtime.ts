@@ -5,8 +5,10 @@
  */
 import * as ort from "onnxruntime-node";
 
+import { KNOWN_INPUT_NAMES, type BatchOutput, type ModelInputName, type ModelInputs } from "./backends/types.js";
 import { InferenceError, ModelLoadError } from "./errors.js";
-import type { Batch } from "./packing.js";
+
+export type { BatchOutput } from "./backends/types.js";
 
 /** onnxruntime settings for the session. */
 export interface RuntimeOptions {
@@ -25,14 +27,6 @@ export interface RuntimeOptions {
   enableCpuMemArena?: boolean;
 }
 
-/** Logits of one batch, flat and row-major. */
-export interface BatchOutput {
-  /** [batch, seq, 2] */
-  pruningLogits: Float32Array;
-  /** [batch] (the [batch, 1] ranking output), or `null` when the model has none. */
-  rankingLogits: Float32Array | null;
-}
-
 /** Names of the graph's outputs that the pipeline reads. */
 export interface OutputNames {
   pruning: string;
@@ -44,8 +38,8 @@ export interface OutputNames {
 
 /** A loaded ONNX model that maps padded blocks to logits. */
 export class OnnxModelSession {
-  /** Whether the graph takes `token_type_ids` (BERT-style exports) besides the two contract inputs. */
-  readonly usesTokenTypeIds: boolean;
+  /** The graph's inputs, all of them known to the pipeline (`token_type_ids` for BERT-style exports, `sentence_index` for graphs that read sentence boundaries). */
+  readonly inputNames: readonly ModelInputName[];
   /** Name of the ranking output in use, or `null`. */
   readonly rankingOutput: string | null;
   private readonly session: ort.InferenceSession;
@@ -57,7 +51,7 @@ export class OnnxModelSession {
     this.session = session;
     this.pruningOutput = pruningOutput;
     this.rankingOutput = rankingOutput;
-    this.usesTokenTypeIds = session.inputNames.includes("token_type_ids");
+    this.inputNames = session.inputNames as ModelInputName[];
   }
 
   /**
@@ -80,11 +74,12 @@ export class OnnxModelSession {
     }
     const problems: string[] = [];
     for (const name of ["input_ids", "attention_mask"]) {
-      const meta = session.inputMetadata.find((m) => m.name === name);
-      if (!meta) problems.push(`missing input "${name}"`);
-      else if (meta.isTensor && meta.type !== "int64") problems.push(`input "${name}" is ${meta.type}, expected int64`);
+      if (!session.inputNames.includes(name)) problems.push(`missing input "${name}"`);
     }
-    const unknownInputs = session.inputNames.filter((n) => !["input_ids", "attention_mask", "token_type_ids"].includes(n));
+    for (const meta of session.inputMetadata) {
+      if (meta.isTensor && meta.type !== "int64" && (KNOWN_INPUT_NAMES as readonly string[]).includes(meta.name)) problems.push(`input "${meta.name}" is ${meta.type}, expected int64`);
+    }
+    const unknownInputs = session.inputNames.filter((n) => !(KNOWN_INPUT_NAMES as readonly string[]).includes(n));
     if (unknownInputs.length > 0) problems.push(`unexpected inputs ${unknownInputs.map((n) => `"${n}"`).join(", ")}`);
     if (!session.outputNames.includes(outputs.pruning)) problems.push(`missing output "${outputs.pruning}"`);
     let ranking = outputs.ranking;
@@ -104,41 +99,31 @@ export class OnnxModelSession {
   }
 
   /** Runs one padded batch. Calls are queued: one run at a time per session. */
-  run(batch: Batch): Promise<BatchOutput> {
-    const result = this.queue.then(() => this.runNow(batch));
+  run(inputs: ModelInputs): Promise<BatchOutput> {
+    const result = this.queue.then(() => this.runNow(inputs));
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async runNow(batch: Batch): Promise<BatchOutput> {
+  private async runNow(inputs: ModelInputs): Promise<BatchOutput> {
     if (this.released) throw new InferenceError("The model session has been released (dispose() was called).");
-    const dims = [batch.batchSize, batch.sequenceLength];
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor("int64", batch.inputIds, dims),
-      attention_mask: new ort.Tensor("int64", batch.attentionMask, dims),
-    };
-    if (this.usesTokenTypeIds) feeds.token_type_ids = new ort.Tensor("int64", batch.tokenTypeIds, dims);
+    const { batchSize, sequenceLength } = inputs;
+    const dims = [batchSize, sequenceLength];
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of this.inputNames) {
+      const data = inputs.tensors[name];
+      if (!data) throw new InferenceError(`the graph needs input "${name}" but the batch does not carry it`);
+      if (data.length !== batchSize * sequenceLength) throw new InferenceError(`input "${name}" has ${data.length} values, expected ${batchSize} × ${sequenceLength}`);
+      feeds[name] = new ort.Tensor("int64", data, dims);
+    }
     const fetches = this.rankingOutput ? [this.pruningOutput, this.rankingOutput] : [this.pruningOutput];
     let out: ort.InferenceSession.ReturnType;
     try {
       out = await this.session.run(feeds, fetches);
     } catch (cause) {
-      throw new InferenceError(`onnxruntime failed on a batch of ${batch.batchSize} × ${batch.sequenceLength} tokens: ${(cause as Error).message}`, { cause });
+      throw new InferenceError(`onnxruntime failed on a batch of ${batchSize} × ${sequenceLength} tokens: ${(cause as Error).message}`, { cause });
     }
-    const pruning = out[this.pruningOutput]!;
-    const expected = [batch.batchSize, batch.sequenceLength, 2];
-    if (pruning.type !== "float32" || pruning.dims.length !== 3 || pruning.dims.some((d, i) => d !== expected[i])) {
-      throw new InferenceError(`output "${this.pruningOutput}" is ${pruning.type} [${pruning.dims.join(", ")}], expected float32 [${expected.join(", ")}]`);
-    }
-    let rankingLogits: Float32Array | null = null;
-    if (this.rankingOutput) {
-      const ranking = out[this.rankingOutput]!;
-      if (ranking.type !== "float32" || ranking.size !== batch.batchSize) {
-        throw new InferenceError(`output "${this.rankingOutput}" is ${ranking.type} [${ranking.dims.join(", ")}], expected float32 [${batch.batchSize}, 1]`);
-      }
-      rankingLogits = ranking.data as Float32Array;
-    }
-    return { pruningLogits: pruning.data as Float32Array, rankingLogits };
+    return checkOutputs(out, this.pruningOutput, this.rankingOutput, batchSize, sequenceLength);
   }
 
   /** Frees the native session. Further runs fail with {@link InferenceError}. */
@@ -148,4 +133,22 @@ export class OnnxModelSession {
     await this.queue;
     await this.session.release();
   }
+}
+
+/** Checks the graph's outputs against the contract and returns them as flat arrays. */
+function checkOutputs(out: ort.InferenceSession.ReturnType, pruningOutput: string, rankingOutput: string | null, batchSize: number, sequenceLength: number): BatchOutput {
+  const pruning = out[pruningOutput]!;
+  const expected = [batchSize, sequenceLength, 2];
+  if (pruning.type !== "float32" || pruning.dims.length !== 3 || pruning.dims.some((d, i) => d !== expected[i])) {
+    throw new InferenceError(`output "${pruningOutput}" is ${pruning.type} [${pruning.dims.join(", ")}], expected float32 [${expected.join(", ")}]`);
+  }
+  let rankingLogits: Float32Array | null = null;
+  if (rankingOutput) {
+    const ranking = out[rankingOutput]!;
+    if (ranking.type !== "float32" || ranking.size !== batchSize) {
+      throw new InferenceError(`output "${rankingOutput}" is ${ranking.type} [${ranking.dims.join(", ")}], expected float32 [${batchSize}, 1]`);
+    }
+    rankingLogits = ranking.data as Float32Array;
+  }
+  return { pruningLogits: pruning.data as Float32Array, rankingLogits };
 }

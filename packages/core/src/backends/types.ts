@@ -1,0 +1,73 @@
+/**
+ * The one seam between the sentence pipeline and model execution (DESIGN §9). The pipeline builds padded
+ * int64 batches and reads logits back; a backend runs them — in this thread, in worker threads, on a
+ * remote KServe V2 / Triton server, or (later) in a browser. Nothing else in core holds model state.
+ */
+
+import type { PackedPreparation } from "../preparation.js";
+import type { DocumentSource } from "../result.js";
+import type { SegmentationOptions } from "../segmentation.js";
+
+/** Graph inputs the pipeline knows how to fill, by name. */
+export type ModelInputName = "input_ids" | "attention_mask" | "token_type_ids" | "sentence_index";
+
+/** Every input name the pipeline can feed. A graph that declares any other input is refused on load. */
+export const KNOWN_INPUT_NAMES: readonly ModelInputName[] = ["input_ids", "attention_mask", "token_type_ids", "sentence_index"];
+
+/**
+ * One padded batch, row-major, `[batchSize, sequenceLength]` for every tensor. `tensors` holds exactly the
+ * inputs the backend declared in {@link BackendInfo.inputNames}.
+ */
+export interface ModelInputs {
+  batchSize: number;
+  sequenceLength: number;
+  tensors: Partial<Record<ModelInputName, BigInt64Array>>;
+}
+
+/** Logits of one batch, flat and row-major. */
+export interface BatchOutput {
+  /** `[batch, seq, 2]`: softmax(...)[1] is a token's keep probability. */
+  pruningLogits: Float32Array;
+  /** `[batch]` (the graph's `[batch, 1]` ranking output), or `null` when the model has none. */
+  rankingLogits: Float32Array | null;
+}
+
+/** Where a backend runs the model. */
+export type BackendKind = "in-process" | "worker" | "remote" | "web";
+
+/** What a backend learned about the graph when it was opened. */
+export interface BackendInfo {
+  kind: BackendKind;
+  /** Inputs the graph takes (a subset of {@link KNOWN_INPUT_NAMES}, always with input_ids and attention_mask). */
+  inputNames: readonly ModelInputName[];
+  /** Whether the graph has the ranking output the pipeline reads. */
+  hasRankingOutput: boolean;
+  /** Batches worth keeping in flight at once (workers, concurrent requests); the pipeline queues ahead by this much. */
+  parallelism: number;
+}
+
+/** Documents to segment and tokenize off the calling thread. */
+export interface PrepareRequest {
+  documents: readonly DocumentSource[];
+  segmentation?: SegmentationOptions;
+}
+
+/** Per-batch options. */
+export interface RunOptions {
+  /** Drops the batch from the queue at once (or abandons it in flight) with an `AbortError`. */
+  signal?: AbortSignal;
+}
+
+/** Runs padded batches through a model that follows the contract (DESIGN §3). */
+export interface InferenceBackend {
+  readonly info: BackendInfo;
+  /** Runs one batch. Concurrent calls are allowed; the backend queues or spreads them. */
+  run(inputs: ModelInputs, options?: RunOptions): Promise<BatchOutput>;
+  /**
+   * Optional: segments and tokenizes documents where the backend runs (worker threads), so a big call does
+   * not hold the caller's event loop. Must give exactly what `prepareDocument` gives on the calling thread.
+   */
+  prepare?(request: PrepareRequest, options?: RunOptions): Promise<PackedPreparation[]>;
+  /** Frees sessions, workers and connections. Queued and later runs reject with `InferenceError`. */
+  dispose(): Promise<void>;
+}

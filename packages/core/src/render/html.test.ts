@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+
+import { bm25Highlight } from "../bm25.js";
+import { InvalidInputError } from "../errors.js";
+import { markIntensity, renderHtml } from "./html.js";
+import { renderHighlights } from "./index.js";
+import { fixtureResult } from "./test-results.js";
+
+/** Text content of an HTML fragment: tags removed, the five entities decoded. */
+function textOf(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, "")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
+}
+
+describe("renderHtml", () => {
+  const text = "The Eiffel Tower is in Paris. It was completed in 1889. Paris is also home to the Louvre.";
+
+  it("wraps each kept sentence in a <mark> carrying its score, whitespace outside the mark", () => {
+    const html = renderHtml(fixtureResult(text, [0.2, 0.91, 0.7]));
+    expect(html).toBe(
+      'The Eiffel Tower is in Paris. <mark class="sh-mark" data-score="0.910" data-index="1" title="score 0.910" style="background-color: rgba(255, 204, 0, 0.93)">It was completed in 1889.</mark> ' +
+        '<mark class="sh-mark" data-score="0.700" data-index="2" title="score 0.700" style="background-color: rgba(255, 204, 0, 0.77)">Paris is also home to the Louvre.</mark>',
+    );
+    expect(textOf(html)).toBe(text);
+  });
+
+  it("mark intensity grows with the score and stays in [0.25, 1]", () => {
+    expect(markIntensity(0)).toBe(0.25);
+    expect(markIntensity(1)).toBe(1);
+    expect(markIntensity(0.5)).toBeLessThan(markIntensity(0.9));
+    expect(markIntensity(Number.NaN)).toBe(0.25);
+    expect(markIntensity(7)).toBe(1);
+  });
+
+  it("uses pre/post tags in turn like Milvus's pre_tags/post_tags, with {score} and {index} placeholders", () => {
+    const result = fixtureResult(text, [0.9, 0.8, 0.7]);
+    const html = renderHtml(result, { preTags: ["<b>", '<i data-s="{score}" data-i="{index}">'], postTags: ["</b>", "</i>"] });
+    expect(html).toBe('<b>The Eiffel Tower is in Paris.</b> <i data-s="0.800" data-i="1">It was completed in 1889.</i> <b>Paris is also home to the Louvre.</b>');
+    expect(() => renderHtml(result, { preTags: ["<b>"] })).toThrow(InvalidInputError);
+    expect(() => renderHtml(result, { preTags: [], postTags: [] })).toThrow(InvalidInputError);
+    expect(() => renderHtml(result, { markColor: "red);x:(" })).toThrow(InvalidInputError);
+  });
+
+  it("wrapPruned puts the score on pruned sentences too", () => {
+    const html = renderHtml(fixtureResult(text, [0.2, 0.91, 0.1]), { wrapPruned: true });
+    expect(html).toContain('<span class="sh-pruned" data-score="0.200" data-index="0" title="score 0.200">The Eiffel Tower is in Paris.</span> ');
+    expect(html.match(/<span class="sh-pruned"/g)).toHaveLength(2);
+    expect(textOf(html)).toBe(text);
+  });
+
+  it("escapes hostile text: script tags, attribute breakouts, entities — in kept and pruned sentences", () => {
+    const hostile = `<script>alert("x")</script> is bad. He wrote "><img src=x onerror=alert(1)> twice. Use &amp; and &lt; and 'quotes'.`;
+    const result = fixtureResult(hostile, [0.9, 0.1, 0.95]);
+    for (const html of [renderHtml(result), renderHtml(result, { wrapPruned: true })]) {
+      expect(html).not.toMatch(/<script|<img|onerror=alert\(1\)>/);
+      expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+      expect(html).toContain("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;");
+      expect(html).toContain("&amp;amp; and &amp;lt; and &#39;quotes&#39;");
+      // Only our own tags are left.
+      for (const tag of html.match(/<[^>]*>/g)!) expect(tag).toMatch(/^<(\/?mark|\/?span)[ >]/);
+      expect(textOf(html)).toBe(hostile);
+    }
+  });
+
+  it("keeps paired surrogates and replaces lone ones (and NUL) with U+FFFD", () => {
+    const emoji = "Rockets 🚀 fly high. Lone \uD83D high and \uDE80 low surrogates.\0 End 𠀀.";
+    const result = fixtureResult(emoji, [0.9, 0.9, 0.1]);
+    const html = renderHtml(result);
+    expect(html).toContain("Rockets 🚀 fly high.");
+    expect(html).toContain("Lone \uFFFD high and \uFFFD low surrogates.");
+    expect(html).toContain("\uFFFD End 𠀀.");
+    expect(html.isWellFormed?.() ?? !/[\uD800-\uDFFF](?![\uDC00-\uDFFF])/.test(html.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ""))).toBe(true);
+    expect(html).not.toContain("\0");
+  });
+
+  it("covers every character once even with gaps and pre-split sentences", () => {
+    const result = bm25Highlight("Louvre museum", { sentences: ["Paris. ", "The <Louvre> museum & co. ", "Rain."] }, { threshold: 0 });
+    const html = renderHighlights(result, { format: "html" });
+    expect(textOf(html)).toBe(result.text);
+    expect(html).toContain(">The &lt;Louvre&gt; museum &amp; co.</mark> ");
+    const gappy = { text: "  A. B.  ", sentences: [{ index: 0, start: 2, end: 4, score: 1, kept: true }] };
+    expect(renderHtml(gappy)).toMatch(/^ {2}<mark[^>]*>A\.<\/mark> B\. {2}$/);
+  });
+
+  it("lineBreaks turns newlines into <br>", () => {
+    const html = renderHtml(fixtureResult("First line.\nSecond line.", [0.9, 0.1]), { lineBreaks: true });
+    expect(html).toMatch(/First line\.<\/mark><br>\nSecond line\.$/);
+  });
+});

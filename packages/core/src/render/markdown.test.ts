@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+
+import { renderHighlights } from "./index.js";
+import { renderMarkdown } from "./markdown.js";
+import { fixtureResult } from "./test-results.js";
+
+describe("renderMarkdown", () => {
+  it("bolds kept sentences, optional scores, or <mark> style", () => {
+    const result = fixtureResult("Paris is big. It has the Louvre. Rain is common.", [0.1, 0.9, 0.2]);
+    expect(renderHighlights(result, { format: "markdown" })).toBe("Paris is big. **It has the Louvre.** Rain is common.");
+    expect(renderMarkdown(result, { scores: true })).toBe("Paris is big. **It has the Louvre.** _(0.900)_ Rain is common.");
+    expect(renderMarkdown(result, { style: "mark" })).toBe("Paris is big. <mark>It has the Louvre.</mark> Rain is common.");
+  });
+
+  it("escapes markup, links and raw HTML in the document", () => {
+    const hostile = "Click [here](javascript:alert(1)) now. <script>x</script> and *stars* and `code`. \n# Heading\n- item & more.";
+    const out = renderMarkdown(fixtureResult(hostile, [0.9, 0.9, 0.9]));
+    expect(out).not.toMatch(/(?<!\\)\[here(?<!\\)\]/);
+    expect(out).toContain("\\[here\\](javascript:alert(1))");
+    expect(out).toContain("&lt;script&gt;x&lt;/script&gt;");
+    expect(out).toContain("\\*stars\\*");
+    expect(out).toContain("\\`code\\`");
+    expect(out).toContain("**\\# Heading**");
+    expect(out).toContain("&amp; more.");
+    expect(out).not.toContain("<script");
+  });
+
+  it("never lets a mark span a line break", () => {
+    const result = { text: "Line one\nline two.", sentences: [{ index: 0, start: 0, end: 18, score: 0.9, kept: true }] };
+    expect(renderMarkdown(result)).toBe("**Line one**\n**line two.**");
+  });
+});

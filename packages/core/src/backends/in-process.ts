@@ -5,7 +5,7 @@
  */
 import type { OnnxModelSession } from "../runtime.js";
 import { JobQueue } from "./queue.js";
-import type { BackendInfo, BatchOutput, InferenceBackend, ModelInputs, RunOptions } from "./types.js";
+import type { BackendInfo, BackendStats, BatchOutput, InferenceBackend, ModelInputs, RunOptions } from "./types.js";
 
 /** Options of the in-process backend. */
 export interface InProcessBackendOptions {
@@ -27,6 +27,10 @@ export class InProcessBackend implements InferenceBackend {
 
   run(inputs: ModelInputs, options: RunOptions = {}): Promise<BatchOutput> {
     return this.queue.submit(inputs, options.signal);
+  }
+
+  stats(): BackendStats {
+    return { queued: this.queue.queued, inFlight: this.queue.inFlight };
   }
 
   async dispose(): Promise<void> {

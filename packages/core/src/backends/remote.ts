@@ -7,7 +7,8 @@ import { AbortError, ModelLoadError, RemoteInferenceError, TimeoutError } from "
 import type { OutputNames } from "../runtime.js";
 import { decodeInferBody, encodeInferRequest, INFERENCE_HEADER, modelPath, V2ProtocolError, type V2ModelMetadata, type V2Tensor } from "./kserve.js";
 import { JobQueue } from "./queue.js";
-import { KNOWN_INPUT_NAMES, type BackendInfo, type BatchOutput, type InferenceBackend, type ModelInputName, type ModelInputs, type RunOptions } from "./types.js";
+import { KNOWN_INPUT_NAMES, type BackendInfo,
+  type BackendStats, type BatchOutput, type InferenceBackend, type ModelInputName, type ModelInputs, type RunOptions } from "./types.js";
 
 /** Options of the remote backend. */
 export interface RemoteBackendOptions {
@@ -99,6 +100,10 @@ export class RemoteBackend implements InferenceBackend {
 
   run(inputs: ModelInputs, options: RunOptions = {}): Promise<BatchOutput> {
     return this.queue.submit({ inputs, signal: options.signal }, options.signal);
+  }
+
+  stats(): BackendStats {
+    return { queued: this.queue.queued, inFlight: this.queue.inFlight };
   }
 
   async dispose(): Promise<void> {

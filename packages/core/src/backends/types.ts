@@ -52,6 +52,14 @@ export interface PrepareRequest {
   segmentation?: SegmentationOptions;
 }
 
+/** A backend's queue at one moment. */
+export interface BackendStats {
+  /** Batches (and prepare jobs) waiting for a worker, session or request slot. */
+  queued: number;
+  /** Batches running now. */
+  inFlight: number;
+}
+
 /** Per-batch options. */
 export interface RunOptions {
   /** Drops the batch from the queue at once (or abandons it in flight) with an `AbortError`. */
@@ -68,6 +76,8 @@ export interface InferenceBackend {
    * not hold the caller's event loop. Must give exactly what `prepareDocument` gives on the calling thread.
    */
   prepare?(request: PrepareRequest, options?: RunOptions): Promise<PackedPreparation[]>;
+  /** Queue depth now, for monitoring and load shedding. */
+  stats?(): BackendStats;
   /** Frees sessions, workers and connections. Queued and later runs reject with `InferenceError`. */
   dispose(): Promise<void>;
 }

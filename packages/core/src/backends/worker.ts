@@ -14,7 +14,7 @@ import { InferenceError, ModelLoadError, WorkerCrashedError } from "../errors.js
 import type { PackedPreparation } from "../preparation.js";
 import type { RuntimeOptions } from "../runtime.js";
 import { JobQueue, type ExecutionSlot } from "./queue.js";
-import type { BackendInfo, BatchOutput, InferenceBackend, ModelInputName, ModelInputs, PrepareRequest, RunOptions } from "./types.js";
+import type { BackendInfo, BackendStats, BatchOutput, InferenceBackend, ModelInputName, ModelInputs, PrepareRequest, RunOptions } from "./types.js";
 import { deserializeError, type FromWorker, type ToWorker, type WorkerInit } from "./worker-protocol.js";
 
 /** Options of the worker backend. */
@@ -197,6 +197,10 @@ export class WorkerBackend implements InferenceBackend {
 
   prepare(request: PrepareRequest, options: RunOptions = {}): Promise<PackedPreparation[]> {
     return this.queue.submit({ kind: "prepare", request }, options.signal) as Promise<PackedPreparation[]>;
+  }
+
+  stats(): BackendStats {
+    return { queued: this.queue.queued, inFlight: this.queue.inFlight };
   }
 
   async dispose(): Promise<void> {

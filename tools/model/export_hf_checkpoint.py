@@ -17,10 +17,19 @@ header length, JSON header, raw little-endian tensors) or ``pytorch_model.bin``
 Key mapping: the encoder is found by its ``...embeddings.word_embeddings.weight`` key
 (any prefix, e.g. ``roberta.``, ``model.roberta.``, none) and mapped to ``roberta.``; the
 ranking head is ``<prefix>classifier.dense`` / ``classifier.out_proj`` (HF
-``XLMRobertaForSequenceClassification``); the pruning head must be a ``Linear(hidden, 2)``
+``XLMRobertaForSequenceClassification``), or for naver's XProvence a ``classifier`` Linear(hidden, 1) on
+the pooler output, mapped as ``pooler.dense`` -> ``classifier.dense`` and ``classifier`` -> ``classifier.out_proj``
+(the same computation); the pruning head must be a ``Linear(hidden, 2)``
 named by ``--pruning-head-prefix`` or one of COMMON_PRUNING_PREFIXES, or the only
 ``[2, hidden]`` linear outside the encoder. Otherwise the script stops and lists the
 checkpoint's non-encoder keys so you can pass the right prefix.
+
+highlight_config.json follows the reference (Open Provence) rules: ``max_length`` from the top-level
+config.json, else 512; threshold from ``default_threadshold`` (the reference's spelling), else
+``default_threshold``, else 0.1, an explicit 0.0 kept.
+
+TypeScript users do not need this script: ``semantic-highlight convert <hub id | folder> --out DIR`` does the
+same without Python (packages/core/src/models/convert); both give the same graph outputs (tested).
 
 Usage (where the checkpoint is available)::
 
@@ -199,12 +208,14 @@ def map_state_dict(sd: Dict, hidden: int, pruning_prefix: Optional[str] = None) 
         raise KeyError(f"expected exactly one '*{ENCODER_ANCHOR}' key, found {anchors}")
     enc = anchors[0][: -len(ENCODER_ANCHOR)]  # e.g. "roberta." or "" or "model.roberta."
     outer = enc[: -len("roberta.")] if enc.endswith("roberta.") else ""  # wrapper prefix, e.g. "model."
-    out, rest = {}, {}
+    out, rest, pooler = {}, {}, {}
     for k, v in sd.items():
         if k.endswith("embeddings.position_ids"):  # HF buffer, recomputed from input_ids
             continue
         if k.startswith(enc) and (k[len(enc):].startswith("embeddings.") or k[len(enc):].startswith("encoder.")):
             out["roberta." + k[len(enc):]] = v
+        elif k in (enc + "pooler.dense.weight", enc + "pooler.dense.bias"):
+            pooler[k[len(enc + "pooler.dense."):]] = (k, v)  # used only by the XProvence ranking head
         elif k.startswith(enc + "pooler.") or k.endswith("position_ids") or any(k.startswith(outer + p) for p in _IGNORED):
             continue
         else:
@@ -216,7 +227,19 @@ def map_state_dict(sd: Dict, hidden: int, pruning_prefix: Optional[str] = None) 
             tail = k[len(pre):] if k.startswith(pre) else None
             if tail in ("dense.weight", "dense.bias", "out_proj.weight", "out_proj.bias"):
                 cls["classifier." + tail] = (k, v)
-    info = {"encoder_prefix": enc, "ranking_head": sorted(src for src, _ in cls.values())}
+    info = {"encoder_prefix": enc, "ranking_head": sorted(src for src, _ in cls.values()), "layout": "open-provence" if outer else "flat"}
+    if len(cls) != 4 and len(pooler) == 2:
+        # XProvence (naver): ranking = classifier Linear(hidden, 1) on pooler_output = tanh(pooler.dense(h[:, 0])),
+        # i.e. the classification head with pooler.dense as its dense layer and classifier as its out_proj.
+        w = rest.get(outer + "classifier.weight", rest.get("classifier.weight"))
+        b = rest.get(outer + "classifier.bias", rest.get("classifier.bias"))
+        if w is not None and b is not None and tuple(w.shape) == (1, hidden) and tuple(b.shape) == (1,):
+            wk = outer + "classifier.weight" if outer + "classifier.weight" in rest else "classifier.weight"
+            bk = outer + "classifier.bias" if outer + "classifier.bias" in rest else "classifier.bias"
+            cls = {"classifier.dense.weight": pooler["weight"], "classifier.dense.bias": pooler["bias"],
+                   "classifier.out_proj.weight": (wk, w), "classifier.out_proj.bias": (bk, b)}
+            info["ranking_head"] = sorted(src for src, _ in cls.values())
+            info["layout"] = "xprovence"
     if len(cls) == 4:
         if tuple(cls["classifier.out_proj.weight"][1].shape) != (1, hidden):
             raise ValueError(f"ranking head out_proj has shape {tuple(cls['classifier.out_proj.weight'][1].shape)}, expected (1, {hidden})")
@@ -425,6 +448,27 @@ def write_tokenizer(ckpt: str, out_dir: str, max_length: int) -> str:
     return how
 
 
+REFERENCE_MAX_LENGTH = 512  # Open Provence: blocks of config.max_length, 512 when absent
+REFERENCE_THRESHOLD = 0.1  # Open Provence: config.default_threadshold, 0.1 when absent
+
+
+def reference_settings(hf: dict, max_length: Optional[int] = None, threshold: Optional[float] = None) -> Tuple[int, float]:
+    """(max_length, threshold) as the reference reads them from the top-level config.json: ``max_length`` else
+    512; ``default_threadshold`` (sic) else ``default_threshold`` else 0.1 — None-checks, so an explicit 0.0 is
+    kept. Command-line values win."""
+    if max_length is None:
+        max_length = hf.get("max_length")
+        max_length = REFERENCE_MAX_LENGTH if max_length is None else int(max_length)
+    if threshold is None:
+        for key in ("default_threadshold", "default_threshold"):
+            if hf.get(key) is not None:
+                threshold = float(hf[key])
+                break
+        else:
+            threshold = REFERENCE_THRESHOLD
+    return max_length, threshold
+
+
 def main(argv=None) -> int:
     import torch
 
@@ -434,9 +478,10 @@ def main(argv=None) -> int:
     ap.add_argument("--pruning-head-prefix", default=None, help="state-dict prefix of the Linear(hidden, 2) pruning head")
     ap.add_argument("--no-ranking-head", action="store_true", help="allow a checkpoint without classifier.*: export pruning_logits only")
     ap.add_argument("--max-length", type=int, default=None,
-                    help="highlight_config max_length (default: 8192 for bge-m3 family, i.e. max_position_embeddings - 2)")
+                    help="highlight_config max_length (default: config.json 'max_length' as the reference reads it, else 512)")
     ap.add_argument("--threshold", type=float, default=None,
-                    help="default threshold (default: config.json 'default_threshold' if present, else 0.5 as on the zilliz model card)")
+                    help="default threshold (default: config.json 'default_threadshold' (the reference's spelling), "
+                         "else 'default_threshold', else 0.1 as the reference; an explicit 0 is kept)")
     ap.add_argument("--name", default=None)
     ap.add_argument("--languages", default="en,zh")
     ap.add_argument("--opset", type=int, default=14)
@@ -448,10 +493,11 @@ def main(argv=None) -> int:
     model, cfg, hf, info = build_model(args.checkpoint, args.pruning_head_prefix, args.no_ranking_head)
     print(f"loaded {info['files']}: encoder prefix {info['encoder_prefix']!r}, ranking head {info['ranking_head']}, "
           f"pruning head {info['pruning_head']!r}, {info['n_params']} parameters", flush=True)
-    max_length = args.max_length or (cfg.max_position_embeddings - cfg.pad_token_id - 1)
-    threshold = args.threshold
-    if threshold is None:
-        threshold = float(hf.get("default_threshold") or hf.get("default_threadshold") or 0.5)
+    max_length, threshold = reference_settings(hf, args.max_length, args.threshold)
+    positions = cfg.max_position_embeddings - cfg.pad_token_id - 1
+    if max_length > positions:
+        print(f"warning: max_length {max_length} exceeds the encoder's {positions} positions; using {positions}", file=sys.stderr)
+        max_length = positions
     os.makedirs(args.out, exist_ok=True)
     ex = export(model, args.out, args.opset, args.force_external_data)
     tok = write_tokenizer(args.checkpoint, args.out, max_length)
@@ -485,7 +531,7 @@ def main(argv=None) -> int:
     build_tokenizer.write_json(os.path.join(args.out, "highlight_config.json"), hc, indent=2)
     if not args.no_reference:
         build_tokenizer.write_json(os.path.join(args.out, "reference_outputs.json"), reference_outputs(model, cfg), indent=None)
-    print(json.dumps({"out": args.out, "tokenizer": tok, **ex, "max_length": max_length,
+    print(json.dumps({"out": args.out, "tokenizer": tok, **ex, "max_length": max_length, "threshold": threshold, "layout": info["layout"],
                       "pruning_head": info["pruning_head"], "unused_keys": info["unused_keys"]}, indent=1))
     return 0
 

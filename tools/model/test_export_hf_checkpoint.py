@@ -10,6 +10,9 @@ differently named pruning head):
    given with --pruning-head-prefix, and --force-external-data (model.onnx + model.onnx_data)
 3. an unknown pruning-head name -> error listing the non-encoder keys
 4. (safetensors reader) bf16 / f32 round trip
+5. the reference's max_length / threshold rules
+6. every layout of build_checkpoint_fixtures.py (incl. XProvence): ORT vs torch, and the TypeScript
+   converter's graph (tools/model/ts_convert.mts) vs this exporter's (tools/model/compare_onnx.mjs)
 
 Each exported folder is checked: onnx.checker by path, contract, torch outputs of the
 loaded model == torch outputs of the original module, highlight_config fields, and when
@@ -71,7 +74,7 @@ def make_checkpoint(d: str, head_name: str, fmt: str, fp16: bool = False, wrappe
         "position_embedding_type": "absolute", "num_labels": 1, "torch_dtype": "float16" if fp16 else "float32",
     }
     if wrapper:
-        hf = {"model_type": "open_provence", "base_model_config": hf, "default_threshold": 0.1, "max_length": 512}
+        hf = {"model_type": "open_provence", "base_model_config": hf, "default_threadshold": 0.0, "max_length": 1024}
     with open(os.path.join(d, "config.json"), "w") as f:
         json.dump(hf, f, indent=2)
     if fmt == "bin":
@@ -84,7 +87,7 @@ def make_checkpoint(d: str, head_name: str, fmt: str, fp16: bool = False, wrappe
     return m
 
 
-def check_folder(out: str, ref_model: ProvenceModel, external: bool, threshold: float = 0.5) -> None:
+def check_folder(out: str, ref_model: ProvenceModel, external: bool, threshold: float = 0.1, max_length: int = 512) -> None:
     import onnx
     from provence_arch import check_contract
 
@@ -103,11 +106,11 @@ def check_folder(out: str, ref_model: ProvenceModel, external: bool, threshold: 
     check_contract(onnx.load(os.path.join(out, "model.onnx"), load_external_data=False))
     with open(os.path.join(out, "highlight_config.json")) as f:
         hc = json.load(f)
-    assert hc["format"] == "semantic-highlight/v1" and hc["max_length"] == 8192 and hc["threshold"] == threshold, hc
+    assert hc["format"] == "semantic-highlight/v1" and hc["max_length"] == max_length and hc["threshold"] == threshold, hc
     assert hc["pruning_output"] == "pruning_logits" and hc["ranking_output"] == "ranking_logits", hc
     assert hc["architecture"] == "xlm-roberta" and hc["pad_token_id"] == 1, hc
     with open(os.path.join(out, "tokenizer_config.json")) as f:
-        assert json.load(f)["model_max_length"] == 8192
+        assert json.load(f)["model_max_length"] == max_length
     # torch outputs of the converted model == the original module's
     with open(os.path.join(out, "reference_outputs.json")) as f:
         ref = json.load(f)
@@ -155,7 +158,7 @@ def main() -> int:
         m4 = make_checkpoint(ck4, "pruning_head.classifier", "safetensors", wrapper=True)
         out4 = os.path.join(tmp, "out-op")
         assert X.main([ck4, "--out", out4]) == 0
-        check_folder(out4, m4, external=False, threshold=0.1)
+        check_folder(out4, m4, external=False, threshold=0.0, max_length=1024)
         print("ok 2b: Open Provence layout (ranking_model.roberta.*, pruning_head.classifier.*, nested config)")
 
         # 3. unknown head name -> helpful error
@@ -185,6 +188,44 @@ def main() -> int:
         rb = X.read_safetensors(p2)["b"]
         assert rb.dtype == np.float32 and np.allclose(rb, a, rtol=1e-2)
         print("ok 4: safetensors reader (f32, i64, bf16)")
+        # 5. reference settings: max_length from config else 512; threshold default_threadshold (sic) else
+        #    default_threshold else 0.1, explicit 0.0 kept; command-line values win
+        assert X.reference_settings({}) == (512, 0.1)
+        assert X.reference_settings({"max_length": 8192, "default_threadshold": 0.0}) == (8192, 0.0)
+        assert X.reference_settings({"default_threshold": 0.3}) == (512, 0.3)
+        assert X.reference_settings({"default_threadshold": 0.2, "default_threshold": 0.3}) == (512, 0.2)
+        assert X.reference_settings({"max_length": 256}, 128, 0.5) == (128, 0.5)
+        print("ok 5: reference max_length / threshold rules")
+
+        # 6. every layout of build_checkpoint_fixtures (XProvence pooler mapping, bf16, fp16, shards): ORT vs
+        #    torch, and the TypeScript converter's graph vs this exporter's graph
+        import build_checkpoint_fixtures as F
+        fx = os.path.join(tmp, "fixtures")
+        F.build(fx)
+        tsx = os.path.join(REPO, "node_modules", ".bin", "tsx")
+        expected = {"open-provence": (384, 0.0), "flat-sharded": (512, 0.1), "xprovence": (512, 0.1), "bf16": (512, 0.1), "fp16": (512, 0.25)}
+        for layout, (max_len, thr) in expected.items():
+            ck = os.path.join(fx, layout)
+            shutil.copyfile(os.path.join(TOKENIZER_DIR, "tokenizer.json"), os.path.join(ck, "tokenizer.json"))
+            out_py = os.path.join(tmp, "py-" + layout)
+            assert X.main([ck, "--out", out_py, "--no-reference"]) == 0
+            with open(os.path.join(out_py, "highlight_config.json")) as f:
+                hc = json.load(f)
+            assert (hc["max_length"], hc["threshold"]) == (max_len, thr), (layout, hc)
+            assert hc["ranking_output"] == "ranking_logits", (layout, hc)
+            shutil.copyfile(os.path.join(ck, "reference_outputs.json"), os.path.join(out_py, "reference_outputs.json"))
+            node = shutil.which("node")
+            if not (node and os.path.exists(tsx)):
+                print(f"ok 6 {layout}: exported (node / tsx not available: runtime checks skipped)")
+                continue
+            res = subprocess.run([node, os.path.join(HERE, "check_onnx.mjs"), out_py], cwd=REPO, capture_output=True, text=True)
+            assert res.returncode == 0, res.stdout + res.stderr
+            out_ts = os.path.join(tmp, "ts-" + layout)
+            res = subprocess.run([tsx, os.path.join(HERE, "ts_convert.mts"), ck, out_ts], cwd=REPO, capture_output=True, text=True)
+            assert res.returncode == 0, res.stdout + res.stderr
+            cmp = subprocess.run([node, os.path.join(HERE, "compare_onnx.mjs"), out_py, out_ts], cwd=REPO, capture_output=True, text=True)
+            assert cmp.returncode == 0, cmp.stdout + cmp.stderr
+            print(f"ok 6 {layout}: ORT vs torch ok; TypeScript converter vs this exporter: {cmp.stdout.strip()}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("all export_hf_checkpoint tests passed")

@@ -8,6 +8,7 @@ import path from "node:path";
 
 import { CONFIG_FILE, parseModelConfig, type ModelConfig } from "./config.js";
 import { ModelLoadError } from "./errors.js";
+import { hubReadingHint } from "./hub.js";
 import { OnnxModelSession, type RuntimeOptions } from "./runtime.js";
 import { TextTokenizer } from "./tokenization.js";
 
@@ -41,7 +42,7 @@ async function readJson(file: string, required: boolean): Promise<unknown> {
 /** Reads and validates config and tokenizer of a model folder, without creating the ONNX session. */
 export async function loadModelFiles(directory: string, options: { requireModelFile?: boolean } = {}): Promise<{ directory: string; config: ModelConfig; tokenizer: TextTokenizer; modelPath: string; rankingOutputDeclared: boolean }> {
   const dir = path.resolve(directory);
-  if (!existsSync(dir)) throw new ModelLoadError(dir, "model folder does not exist");
+  if (!existsSync(dir)) throw new ModelLoadError(dir, `model folder does not exist${hubReadingHint(directory)}`);
   if (!statSync(dir).isDirectory()) throw new ModelLoadError(dir, "expected a model folder, found a file");
 
   const configFile = path.join(dir, CONFIG_FILE);

@@ -1,0 +1,201 @@
+/**
+ * Checkpoint layouts of the Provence family: which tensor of the checkpoint is which part of the model.
+ * Recognised (the same rules as tools/model/export_hf_checkpoint.py):
+ *
+ * - **Open Provence / zilliz**: `ranking_model.roberta.*`, `ranking_model.classifier.{dense,out_proj}.*`,
+ *   `pruning_head.classifier.*` (config nested under `base_model_config`);
+ * - **flat**: `roberta.*` + `classifier.{dense,out_proj}.*` (HF `XLMRobertaForSequenceClassification`)
+ *   + a pruning head (`pruning_head.`, `token_classifier.`, … or the only `[2, hidden]` Linear left);
+ * - **XProvence** (naver): `roberta.pooler.dense` + `classifier` Linear(hidden, 1) on the pooler output,
+ *   pruning head `token_classifier`; mapped as pooler.dense → classifier.dense, classifier → out_proj
+ *   (tanh(dense(h₀)) then a Linear: the same computation).
+ *
+ * The encoder is found by its `…embeddings.word_embeddings.weight` key, whatever its prefix.
+ */
+import { ConversionError } from "../../errors.js";
+import type { TensorEntry } from "./safetensors.js";
+
+/** Which family member the tensor names look like. */
+export type LayoutKind = "open-provence" | "flat" | "xprovence";
+
+/** The checkpoint tensor behind each canonical parameter of the converted model. */
+export interface CheckpointLayout {
+  kind: LayoutKind;
+  /** Encoder prefix in the checkpoint, e.g. `roberta.` or `ranking_model.roberta.`. */
+  encoderPrefix: string;
+  /**
+   * Canonical name (`roberta.embeddings.word_embeddings.weight`, `classifier.dense.weight`,
+   * `classifier.out_proj.weight`, `pruning_head.weight`, …) → checkpoint tensor.
+   */
+  tensors: Map<string, TensorEntry>;
+  /** Whether a ranking head was found (`classifier.*` canonical tensors present). */
+  hasRankingHead: boolean;
+  /** Checkpoint names of the ranking head, for the report. */
+  rankingHeadSource: string[];
+  /** Checkpoint prefix of the pruning head Linear, e.g. `pruning_head.classifier.`. */
+  pruningHeadSource: string;
+  /** Checkpoint tensors that were not used (ignored buffers such as position_ids are not listed). */
+  unusedKeys: string[];
+}
+
+/** Prefixes tried for the pruning head, in order (as the Python exporter). */
+export const COMMON_PRUNING_PREFIXES = [
+  "pruning_head.",
+  "token_classifier.",
+  "classifier_pruning.",
+  "pruning_classifier.",
+  "pruning_layer.",
+  "pruner.",
+  "token_classification_head.",
+  "pruning.",
+];
+
+const ENCODER_ANCHOR = "embeddings.word_embeddings.weight";
+
+function describe(entries: Iterable<TensorEntry>): string {
+  const list = [...entries].sort((a, b) => a.name.localeCompare(b.name)).map((e) => `${e.name} [${e.shape.join(", ")}]`);
+  return list.length ? list.join(", ") : "(none)";
+}
+
+const same = (shape: number[], expected: number[]) => shape.length === expected.length && shape.every((d, i) => d === expected[i]);
+
+/** Options of {@link detectLayout}. */
+export interface DetectLayoutOptions {
+  /** State-dict prefix of the pruning head Linear(hidden, 2), when it is none of {@link COMMON_PRUNING_PREFIXES}. */
+  pruningHeadPrefix?: string;
+  /** Accept a checkpoint without a ranking head (the graph then has no `ranking_logits`). */
+  allowMissingRankingHead?: boolean;
+}
+
+/**
+ * Maps checkpoint tensors to the converted model's parameters.
+ * @param source checkpoint folder, for error messages
+ * @throws ConversionError `UNKNOWN_LAYOUT`, `NO_PRUNING_HEAD`, `NO_RANKING_HEAD`, `SHAPE_MISMATCH`, naming the keys it did not recognise
+ */
+export function detectLayout(all: Map<string, TensorEntry>, hidden: number, source: string, options: DetectLayoutOptions = {}): CheckpointLayout {
+  const anchors = [...all.keys()].filter((k) => k.endsWith(ENCODER_ANCHOR));
+  if (anchors.length !== 1) {
+    throw new ConversionError(
+      "UNKNOWN_LAYOUT",
+      source,
+      `expected exactly one "*${ENCODER_ANCHOR}" tensor (the XLM-R encoder), found ${anchors.length ? anchors.join(", ") : "none"}. Tensors: ${describe([...all.values()].slice(0, 40))}${all.size > 40 ? ", …" : ""}`,
+    );
+  }
+  const enc = anchors[0]!.slice(0, -ENCODER_ANCHOR.length);
+  const outer = enc.endsWith("roberta.") ? enc.slice(0, -"roberta.".length) : "";
+  const tensors = new Map<string, TensorEntry>();
+  const rest = new Map<string, TensorEntry>();
+  let pooler: { weight: TensorEntry; bias: TensorEntry } | null = null;
+  for (const [name, entry] of all) {
+    if (name.endsWith("embeddings.position_ids")) continue; // HF buffer, recomputed in the graph
+    const tail = name.startsWith(enc) ? name.slice(enc.length) : null;
+    if (tail !== null && (tail.startsWith("embeddings.") || tail.startsWith("encoder."))) {
+      tensors.set(`roberta.${tail}`, entry);
+    } else if (tail === "pooler.dense.weight" || tail === "pooler.dense.bias") {
+      pooler ??= { weight: undefined as unknown as TensorEntry, bias: undefined as unknown as TensorEntry };
+      pooler[tail.endsWith("weight") ? "weight" : "bias"] = entry;
+    } else if (name.startsWith(`${outer}lm_head.`) || name.startsWith("lm_head.")) {
+      continue;
+    } else {
+      rest.set(name, entry);
+    }
+  }
+
+  // Ranking head: HF classification head (dense + out_proj), or XProvence's pooler + Linear(hidden, 1).
+  const head = new Map<string, TensorEntry>();
+  for (const [name, entry] of rest) {
+    for (const prefix of new Set([`${outer}classifier.`, "classifier.", `${enc}classifier.`])) {
+      if (!name.startsWith(prefix)) continue;
+      const tail = name.slice(prefix.length);
+      if (["dense.weight", "dense.bias", "out_proj.weight", "out_proj.bias"].includes(tail)) head.set(`classifier.${tail}`, entry);
+    }
+  }
+  let kind: LayoutKind = outer ? "open-provence" : "flat";
+  let rankingHeadSource: string[] = [];
+  if (head.size === 4) {
+    const outProj = head.get("classifier.out_proj.weight")!;
+    if (!same(outProj.shape, [1, hidden])) {
+      throw new ConversionError("SHAPE_MISMATCH", source, `ranking head ${outProj.name} has shape [${outProj.shape.join(", ")}], expected [1, ${hidden}]`);
+    }
+    for (const [name, entry] of head) {
+      tensors.set(name, entry);
+      rest.delete(entry.name);
+      rankingHeadSource.push(entry.name);
+    }
+  } else if (pooler?.weight && pooler.bias) {
+    const weight = rest.get(`${outer}classifier.weight`) ?? rest.get("classifier.weight");
+    const bias = rest.get(`${outer}classifier.bias`) ?? rest.get("classifier.bias");
+    if (weight && bias && same(weight.shape, [1, hidden]) && same(bias.shape, [1])) {
+      kind = "xprovence";
+      tensors.set("classifier.dense.weight", pooler.weight);
+      tensors.set("classifier.dense.bias", pooler.bias);
+      tensors.set("classifier.out_proj.weight", weight);
+      tensors.set("classifier.out_proj.bias", bias);
+      rest.delete(weight.name);
+      rest.delete(bias.name);
+      rankingHeadSource = [pooler.weight.name, pooler.bias.name, weight.name, bias.name];
+    }
+  }
+  const hasRankingHead = rankingHeadSource.length > 0;
+  if (!hasRankingHead && !options.allowMissingRankingHead) {
+    throw new ConversionError(
+      "NO_RANKING_HEAD",
+      source,
+      `no ranking head (classifier.dense + classifier.out_proj, or XProvence's pooler.dense + classifier Linear(${hidden}, 1)). ` +
+        `Pass allowMissingRankingHead (CLI: --no-ranking-head) to convert the pruning head only. Non-encoder tensors: ${describe(rest.values())}`,
+    );
+  }
+
+  // Pruning head: a Linear(hidden, 2) under a known prefix (itself or one level below), else the only one left.
+  const candidates = options.pruningHeadPrefix ? [options.pruningHeadPrefix] : COMMON_PRUNING_PREFIXES;
+  let found: { prefix: string; weight: TensorEntry; bias: TensorEntry } | null = null;
+  for (let prefix of candidates) {
+    if (!prefix.endsWith(".")) prefix += ".";
+    for (const p of new Set([prefix, outer + prefix])) {
+      const under = [...rest.values()].filter((e) => e.name.startsWith(p));
+      if (!under.length) continue;
+      const linears = under
+        .filter((e) => e.name.endsWith("weight") && same(e.shape, [2, hidden]) && e.name.slice(p.length).split(".").length <= 2)
+        .map((w) => ({ w, b: rest.get(w.name.slice(0, -"weight".length) + "bias") }))
+        .filter((x): x is { w: TensorEntry; b: TensorEntry } => x.b !== undefined && same(x.b.shape, [2]));
+      if (linears.length !== 1) {
+        throw new ConversionError(
+          "NO_PRUNING_HEAD",
+          source,
+          `pruning head prefix "${p}" has tensors ${describe(under)}; expected exactly one Linear(${hidden}, 2) (weight [2, ${hidden}] + bias [2]) under it. Non-encoder tensors: ${describe(rest.values())}`,
+        );
+      }
+      found = { prefix: linears[0]!.w.name.slice(0, -"weight".length), weight: linears[0]!.w, bias: linears[0]!.b };
+      break;
+    }
+    if (found) break;
+  }
+  if (!found && !options.pruningHeadPrefix) {
+    const linears = [...rest.values()]
+      .filter((e) => e.name.endsWith(".weight") && same(e.shape, [2, hidden]))
+      .map((w) => ({ w, b: rest.get(w.name.slice(0, -"weight".length) + "bias") }))
+      .filter((x): x is { w: TensorEntry; b: TensorEntry } => x.b !== undefined && same(x.b.shape, [2]));
+    if (linears.length === 1) found = { prefix: linears[0]!.w.name.slice(0, -"weight".length), weight: linears[0]!.w, bias: linears[0]!.b };
+  }
+  if (!found) {
+    throw new ConversionError(
+      "NO_PRUNING_HEAD",
+      source,
+      `pruning head not found (tried prefixes ${candidates.join(", ")}; and no single Linear(${hidden}, 2) outside the encoder). ` +
+        `Pass pruningHeadPrefix (CLI: --pruning-head-prefix). Non-encoder tensors: ${describe(rest.values())}`,
+    );
+  }
+  tensors.set("pruning_head.weight", found.weight);
+  tensors.set("pruning_head.bias", found.bias);
+  rest.delete(found.weight.name);
+  rest.delete(found.bias.name);
+  return {
+    kind,
+    encoderPrefix: enc,
+    tensors,
+    hasRankingHead,
+    rankingHeadSource,
+    pruningHeadSource: found.prefix,
+    unusedKeys: [...rest.keys()].sort(),
+  };
+}

@@ -31,6 +31,14 @@ describe.skipIf(!built)("LangChain examples (built packages; run `npm run build`
     expect(stdout).toMatch(/All queries: \d+ tokens retrieved, \d+ kept/);
   }, 150_000);
 
+  it("langchain-remote.ts prunes through a local KServe V2 server with the same scores as in-process", async () => {
+    const { stdout } = await runExample("examples/langchain-remote.ts");
+    expect(stdout).toMatch(/KServe V2 server: http:\/\/127\.0\.0\.1:\d+\/v2\/models\/semantic-highlight/);
+    expect(stdout.match(/^Query: /gm)).toHaveLength(5);
+    expect(stdout).toMatch(/Server answered 1 metadata and \d+ inference requests\./);
+    expect(stdout).toContain("Scores identical to the in-process backend: yes");
+  }, 150_000);
+
   it("langchain-agent-tool.ts calls the retrieval tool and answers from its pruned output", async () => {
     const { stdout } = await runExample("examples/langchain-agent-tool.ts");
     expect(stdout).toContain('Assistant calls search_knowledge_base({"query":');

@@ -14,9 +14,10 @@ import { contextCapacity, layoutBlock, makeBatch, packBlocks, planBatches, type 
 import { prepareDocument, unpackPreparation, type PreparedDocument } from "./preparation.js";
 import { assembleResult, parseDocumentInput, type DocumentSource } from "./result.js";
 import { segmentSentences } from "./segmentation.js";
+import { checkBoolean, checkOptionNames, describeValue as describe, HIGHLIGHT_OPTION_NAMES } from "./options.js";
 import { validateSelectionOptions, type SelectionOptions } from "./selection.js";
 import type { TextTokenizer } from "./tokenization.js";
-import type { DocumentInput, HighlightOptions, HighlightResponse, HighlightResult, HighlightTimings } from "./types.js";
+import type { DocumentInput, HighlightOptions, HighlightResponse, HighlightResult, HighlightTimings, RerankScoreSource } from "./types.js";
 import type { AggregationMode } from "./aggregation.js";
 
 const now = () => performance.now();
@@ -26,10 +27,6 @@ const now = () => performance.now();
 // a small batch (≤ 512 tokens in all), where one more session.run would cost more than the padding.
 const DEFAULT_MAX_PADDING_RATIO = 0.1;
 const DEFAULT_SMALL_BATCH_TOKENS = 512;
-// Default block length: on CPU a token costs more in a long block (attention is quadratic and
-// materialised), and 512 is the Provence reference. Models with a longer max_length (zilliz: 8192) still
-// take `maxLength` up to it per call.
-const DEFAULT_BLOCK_LENGTH = 512;
 /** Calls with more text than this (UTF-16 units) are segmented and tokenized by the backend when it can. */
 const OFF_THREAD_PREPARE_CHARS = 4096;
 /** Documents sent to one worker per prepare job (so several workers share a big call). */
@@ -55,7 +52,19 @@ export type ResolvedOptions = HighlightOptions &
     maxBatchTokens: number;
     maxPaddingRatio: number;
     smallBatchTokens: number;
+    rerankScoreSource: RerankScoreSource;
   };
+
+/**
+ * Fewest context tokens a block must keep next to the query: max(16, maxLength / 4), but at most half of
+ * what the special tokens leave (so tiny test lengths still work). A query that leaves less is refused with
+ * `QueryTooLongError`: a long query would otherwise cut a document into many near-empty blocks (an 8 KB
+ * document with a 504-token query in 512-token blocks made 667 blocks), a denial of service where users
+ * type the query.
+ */
+export function minimumContextTokens(maxLength: number, specialTokens: number): number {
+  return Math.max(1, Math.min(Math.max(16, Math.floor(maxLength / 4)), Math.floor((maxLength - specialTokens) / 2)));
+}
 
 /** Yields to the event loop when the current slice has run for {@link SLICE_MS}. */
 class TimeSlicer {
@@ -88,6 +97,8 @@ export class HighlightPipeline {
     this.config = parts.config;
     this.tokenizer = parts.tokenizer;
     this.backend = parts.backend;
+    if (defaults === null || typeof defaults !== "object") throw new InvalidInputError(`defaults must be an object (got ${describe(defaults)})`);
+    checkOptionNames(defaults, HIGHLIGHT_OPTION_NAMES, "highlight option (in defaults)");
     this.defaults = { ...defaults };
     this.resolveOptions({}); // validate defaults early
   }
@@ -140,7 +151,10 @@ export class HighlightPipeline {
     let mark = now();
     const queryIds = tokenizer.encode(query);
     const capacity = contextCapacity(opts.maxLength, queryIds.length, tokenizer.template);
-    if (capacity < 1) throw new QueryTooLongError(queryIds.length, opts.maxLength - tokenizer.template.specialTokenCount - 1);
+    const minContext = minimumContextTokens(opts.maxLength, tokenizer.template.specialTokenCount);
+    if (capacity < minContext) {
+      throw new QueryTooLongError(queryIds.length, opts.maxLength - tokenizer.template.specialTokenCount - minContext, { maxLength: opts.maxLength, minContextTokens: minContext });
+    }
     const prepared = await this.prepare(sources, opts, signal, slicer);
     // Segmentation and tokenization are one step when they run in a worker; reported as tokenization.
     timings.tokenizationMs = now() - mark;
@@ -280,9 +294,12 @@ export class HighlightPipeline {
 
   /** Merges per-call options over the defaults and validates them. */
   resolveOptions(options: HighlightOptions): ResolvedOptions {
-    if (options === null || typeof options !== "object") throw new InvalidInputError(`options must be an object (got ${options === null ? "null" : typeof options})`);
+    if (options === null || typeof options !== "object" || Array.isArray(options)) throw new InvalidInputError(`options must be an object (got ${describe(options)})`);
+    checkOptionNames(options, HIGHLIGHT_OPTION_NAMES, "highlight option");
     const merged: HighlightOptions = { ...this.defaults, ...stripUndefined(options) };
-    const maxLength = merged.maxLength ?? Math.min(this.config.maxLength, DEFAULT_BLOCK_LENGTH);
+    // Fidelity first: blocks of the model's own max_length, as the reference packs them. Shorter blocks
+    // (e.g. 512 for the 8192-token zilliz model) are faster on CPU and change some scores (bench/README.md).
+    const maxLength = merged.maxLength ?? this.config.maxLength;
     const minLength = this.tokenizer.template.specialTokenCount + 2;
     if (!Number.isInteger(maxLength) || maxLength < minLength || maxLength > this.config.maxLength) {
       throw new InvalidInputError(`maxLength must be an integer between ${minLength} and the model's max_length ${this.config.maxLength} (got ${describe(maxLength)})`);
@@ -298,11 +315,17 @@ export class HighlightPipeline {
       maxBatchTokens: merged.maxBatchTokens ?? 8192,
       maxPaddingRatio: merged.maxPaddingRatio ?? DEFAULT_MAX_PADDING_RATIO,
       smallBatchTokens: merged.smallBatchTokens ?? DEFAULT_SMALL_BATCH_TOKENS,
+      rerankScoreSource: merged.rerankScoreSource ?? this.config.rerankScoreSource ?? "head",
     };
     try {
       validateSelectionOptions(resolved);
     } catch (error) {
       throw new InvalidInputError((error as Error).message);
+    }
+    checkBoolean("sortByRerankScore", resolved.sortByRerankScore);
+    checkBoolean("keepFirst", resolved.keepFirst);
+    if (resolved.rerankScoreSource !== "head" && resolved.rerankScoreSource !== "max-sentence") {
+      throw new InvalidInputError(`rerankScoreSource must be "head" or "max-sentence" (got ${describe(resolved.rerankScoreSource)})`);
     }
     if (resolved.aggregation !== "mean" && resolved.aggregation !== "decision") {
       throw new InvalidInputError(`aggregation must be "mean" or "decision" (got ${describe(resolved.aggregation)})`);
@@ -368,14 +391,6 @@ function isAbortSignal(value: unknown): value is AbortSignal {
   return typeof AbortSignal !== "undefined" && value instanceof AbortSignal;
 }
 
-/** A value for an error message: strings quoted (so `"3"` reads as a string), objects by type. */
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null) return "null";
-  if (typeof value === "object" || typeof value === "function") return typeof value;
-  return String(value);
-}
-
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -387,8 +402,8 @@ function buildResult(doc: PreparedDocument, documentIndex: number, scores: numbe
     tokenCounts: doc.tokenIds.map((ids) => ids.length),
     selection: opts,
     separator: opts.separator,
-    // Without a ranking head the best sentence score stands in for the rerank score.
-    rerankScore: rankingLogit !== null ? sigmoid(rankingLogit) : scores.reduce((a, b) => Math.max(a, b), 0),
+    // Without a ranking head (or with rerankScoreSource "max-sentence") the best sentence score is the rerank score.
+    rerankScore: rankingLogit !== null && opts.rerankScoreSource === "head" ? sigmoid(rankingLogit) : scores.reduce((a, b) => Math.max(a, b), 0),
     rankingLogit,
     blocks,
   });

@@ -16,6 +16,15 @@ export type DocumentInput =
       id?: string;
     };
 
+/**
+ * Where a document's rerank score comes from:
+ * - `"head"`: sigmoid of the model's ranking head (best block), as the reference does;
+ * - `"max-sentence"`: the best sentence score. For models whose ranking head was not trained together with
+ *   the pruning head (the zilliz article says so of its model), this follows the highlights.
+ * Models without a ranking head always use the best sentence score.
+ */
+export type RerankScoreSource = "head" | "max-sentence";
+
 /** Per-call options; anything left out falls back to the highlighter's defaults, then the model config. */
 export interface HighlightOptions extends Partial<SelectionOptions> {
   /** Token → fragment aggregation. Default "mean" (Open Provence); "decision" is naver's variant. */
@@ -25,8 +34,14 @@ export interface HighlightOptions extends Partial<SelectionOptions> {
   /** Return documents sorted by rerank score, best first (stable). Default false: input order. */
   sortByRerankScore?: boolean;
   /**
-   * Block length in tokens, special tokens included; at most the model's `max_length`. Default
-   * min(512, `max_length`): attention makes longer blocks cost more per token on CPU (bench/README.md).
+   * Source of `rerankScore` (and so of the order with `sortByRerankScore` and in the adapters). Default: the
+   * model config's `rerank_score_source`, else `"head"`.
+   */
+  rerankScoreSource?: RerankScoreSource;
+  /**
+   * Block length in tokens, special tokens included; at most the model's `max_length`. Default: the
+   * model's `max_length` (the reference's blocks). Shorter blocks cost less per token on CPU (attention is
+   * quadratic) but change scores near block edges: bench/README.md has the measured trade-off.
    */
   maxLength?: number;
   /** Longest sentence fragment in tokens. Default max(16, maxLength / 2). */

@@ -102,6 +102,11 @@ export interface SemanticHighlightPostprocessorLoadOptions extends SemanticHighl
   runtime?: HighlighterLoadOptions["runtime"];
   /** Hugging Face hub settings, used when the model reference is a hub id. */
   hub?: HighlighterLoadOptions["hub"];
+  /**
+   * Where the model runs: `"worker"` (default: worker threads, the event loop stays free), `"in-process"`,
+   * or `{ kind: "remote", url, model }` for a KServe V2 / Triton server.
+   */
+  backend?: HighlighterLoadOptions["backend"];
 }
 
 /** The node-level options after defaults are applied. */
@@ -266,11 +271,12 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
    * postprocessor that owns it: call {@link dispose} when done.
    */
   static async fromModel(modelPathOrHubId: string, options: SemanticHighlightPostprocessorLoadOptions = {}): Promise<SemanticHighlightPostprocessor> {
-    const { runtime, hub, ...rest } = options;
+    const { runtime, hub, backend, ...rest } = options;
     resolveNodeOptions(rest); // fail on a bad option before the (slow) model load
     const loadOptions: HighlighterLoadOptions = {};
     if (runtime !== undefined) loadOptions.runtime = runtime;
     if (hub !== undefined) loadOptions.hub = hub;
+    if (backend !== undefined) loadOptions.backend = backend;
     const highlighter = await SemanticHighlighter.load(modelPathOrHubId, loadOptions);
     try {
       const postprocessor = new SemanticHighlightPostprocessor({ ...rest, highlighter });

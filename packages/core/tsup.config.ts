@@ -3,8 +3,9 @@ import { defineConfig } from "tsup";
 import { libraryBuild } from "../../tsup.base.js";
 
 export default defineConfig([
-  // Cleans only its own files: the two builds run at the same time.
-  { ...libraryBuild, clean: ["index.js*", "index.cjs*", "index.d.ts", "index.d.cts"] },
+  // The two builds run at the same time: this one cleans everything but the web build's files.
+  // The worker backend starts dist/worker-entry.js in each worker thread: it is its own entry.
+  { ...libraryBuild, entry: { index: "src/index.ts", "worker-entry": "src/backends/worker-entry.ts" }, clean: ["**/*", "!index.web.*"] },
   // The browser / edge build (package.json "browser" condition): ESM only, no Node built-ins, onnxruntime-web
   // left to the app's bundler (an optional peer dependency).
   {

@@ -1,5 +1,5 @@
 /** Text output helpers: numbers, markdown tables, highlighted documents. */
-import type { HighlightResult } from "@semantic-highlight/core";
+import { renderAnsi, type HighlightResult } from "@semantic-highlight/core";
 
 import type { GroupMetrics } from "./eval/metrics.js";
 import type { EvalReport } from "./eval/run.js";
@@ -47,22 +47,14 @@ export function formatEvalReport(report: EvalReport): string {
   return text;
 }
 
-const ANSI = { bold: "\x1b[1m", yellow: "\x1b[33m", dim: "\x1b[2m", reset: "\x1b[0m" };
-
 /**
  * The document with its kept sentences marked: bold yellow (and pruned text dimmed) with `color`, else
- * `[[kept sentence]]` brackets.
+ * `[[kept sentence]]` brackets. Kept for compatibility: core's `renderAnsi` (which this calls) is the renderer.
  */
 export function renderHighlighted(result: Pick<HighlightResult, "sentences">, color: boolean): string {
-  return result.sentences
-    .map((s) => {
-      if (!s.kept) return color ? `${ANSI.dim}${s.text}${ANSI.reset}` : s.text;
-      // Keep leading/trailing whitespace outside the marks.
-      const match = /^(\s*)([\s\S]*?)(\s*)$/.exec(s.text)!;
-      const [, lead, body, trail] = match;
-      return color ? `${lead}${ANSI.bold}${ANSI.yellow}${body}${ANSI.reset}${trail}` : `${lead}[[${body}]]${trail}`;
-    })
-    .join("");
+  let at = 0;
+  const sentences = result.sentences.map((s) => ({ ...s, start: at, end: (at += s.text.length) }));
+  return renderAnsi({ text: result.sentences.map((s) => s.text).join(""), sentences }, { color });
 }
 
 /** "1,234 → 300 characters (−75.7 %), 310 → 72 tokens (−76.8 %)". */

@@ -1,15 +1,18 @@
 /** `semantic-highlight eval <file.jsonl>`: sentence-selection metrics of a model or a baseline on an eval set. */
+import { writeFile } from "node:fs/promises";
+
 import { Command, Option } from "commander";
 
 import { CliError } from "../errors.js";
 
 import { loadEvalSet } from "../eval/dataset.js";
-import { runEval, type EvalMethod, type EvalReport } from "../eval/run.js";
+import { runEval, type EvalMethod, type EvalReport, type ScoredItem } from "../eval/run.js";
 import { formatEvalReport } from "../format.js";
 import type { CliIo } from "../io.js";
 import { loadModel } from "../model-path.js";
 import { DEFAULT_SWEEP, parsePositiveInt, parseSweepList, parseThreshold } from "../options.js";
 import { progressBar } from "../progress.js";
+import { evalReportPage } from "../report/eval-report.js";
 
 interface EvalFlags {
   model?: string;
@@ -20,6 +23,7 @@ interface EvalFlags {
   limit?: number;
   lang?: string;
   json?: boolean;
+  report?: string;
   progress: boolean;
 }
 
@@ -36,6 +40,7 @@ export function evalCommand(io: CliIo): Command {
     .option("-n, --limit <n>", "evaluate only the first n items", parsePositiveInt)
     .option("-l, --lang <code>", "evaluate only items of this language (en, zh)")
     .option("--json", "print one JSON object (the last line of stdout) instead of tables")
+    .option("-r, --report <file.html>", "also write a self-contained HTML page: metrics, and every item's sentences coloured by score with gold, misses and false keeps marked")
     .option("--no-progress", "no progress bar (it is drawn on stderr only when stderr is a terminal)")
     .action(async (fileArg: string | undefined, flags: EvalFlags) => {
       let file = fileArg;
@@ -66,11 +71,20 @@ export function evalCommand(io: CliIo): Command {
       }
       const bar = progressBar(flags.progress ? io.progressStream : undefined, "eval");
       let report: EvalReport;
+      let scored: readonly ScoredItem[] = [];
       try {
-        report = await runEval({ items: set.items, method, threshold: flags.threshold, topK: flags.topK, sweep, onProgress: bar.update, file });
+        report = await runEval({ items: set.items, method, threshold: flags.threshold, topK: flags.topK, sweep, onProgress: bar.update, file, onScored: (s) => (scored = s) });
       } finally {
         bar.stop();
         if (method.kind === "model") await method.highlighter.dispose();
+      }
+      if (flags.report !== undefined) {
+        try {
+          await writeFile(flags.report, evalReportPage(report, scored), "utf8");
+        } catch (error) {
+          throw new CliError(`${flags.report}: cannot write the report (${(error as Error).message})`);
+        }
+        io.err(`semantic-highlight: wrote the HTML report to ${flags.report}\n`);
       }
       const full = { ...report, skipped: set.skipped.length };
       if (flags.json) io.out(JSON.stringify(full) + "\n");

@@ -1,14 +1,30 @@
 /** `semantic-highlight highlight --query "..." [text | --file PATH | stdin]`: highlight one document. */
 import { readFile } from "node:fs/promises";
 
-import { bm25Highlight, BM25_DEFAULT_THRESHOLD, type HighlightResult } from "@semantic-highlight/core";
-import { Command } from "commander";
+import { bm25Highlight, BM25_DEFAULT_THRESHOLD, renderAnsi, renderMarkdown, shouldUseColor, type HighlightResult } from "@semantic-highlight/core";
+import { Command, Option } from "commander";
 
 import { CliError } from "../errors.js";
-import { formatKeptSentences, formatSaving, renderHighlighted } from "../format.js";
+import { formatKeptSentences, formatSaving } from "../format.js";
 import type { CliIo } from "../io.js";
 import { loadModel } from "../model-path.js";
 import { parsePositiveInt, parseThreshold } from "../options.js";
+import { highlightPage } from "../report/highlight-page.js";
+
+/** Output formats of `highlight`. */
+export const HIGHLIGHT_FORMATS = ["text", "ansi", "json", "html", "markdown"] as const;
+/** One of {@link HIGHLIGHT_FORMATS}. */
+export type HighlightFormat = (typeof HIGHLIGHT_FORMATS)[number];
+
+/**
+ * The format to print: `--format`, `--json` (an alias of `--format json`), else `ansi` on a terminal and
+ * `text` otherwise. Asking for two different formats is an error.
+ */
+export function chooseFormat(flags: { format?: HighlightFormat; json?: boolean }, stdoutIsTTY: boolean): HighlightFormat {
+  if (flags.json && flags.format !== undefined && flags.format !== "json") throw new CliError(`--json and --format ${flags.format} exclude each other`);
+  if (flags.json) return "json";
+  return flags.format ?? (stdoutIsTTY ? "ansi" : "text");
+}
 
 interface HighlightFlags {
   query?: string;
@@ -18,6 +34,7 @@ interface HighlightFlags {
   threshold?: number;
   topK?: number;
   json?: boolean;
+  format?: HighlightFormat;
   color?: boolean;
 }
 
@@ -49,9 +66,15 @@ export function highlightCommand(io: CliIo): Command {
     .option("--bm25", "use the model-free BM25 scorer instead of a model")
     .option("-t, --threshold <x>", "keep sentences scoring strictly above x (default: the model's threshold; BM25: 0.15)", parseThreshold)
     .option("-k, --top-k <n>", "keep at most n sentences", parsePositiveInt)
-    .option("--json", "print the core's HighlightResult as one line of JSON")
+    .addOption(
+      new Option("--format <format>", "text: kept sentences in [[...]]; ansi: colours (only on a terminal, never with NO_COLOR; FORCE_COLOR forces them); json: the core's HighlightResult; html: a standalone page; markdown: kept sentences in **bold** with their scores (default: ansi on a terminal, else text)").choices([
+        ...HIGHLIGHT_FORMATS,
+      ]),
+    )
+    .option("--json", "same as --format json: the core's HighlightResult as one line of JSON")
     .option("--no-color", "mark kept sentences with [[...]] even on a terminal")
     .action(async (words: string[], flags: HighlightFlags) => {
+      const format = chooseFormat(flags, io.stdoutIsTTY);
       const query = flags.query ?? "";
       if (query.trim() === "") throw new CliError("the query is empty: pass the question with --query \"...\"");
       if (flags.bm25 && flags.model) throw new CliError("--bm25 and --model exclude each other");
@@ -74,12 +97,20 @@ export function highlightCommand(io: CliIo): Command {
           await highlighter.dispose();
         }
       }
-      if (flags.json) {
+      if (format === "json") {
         io.out(JSON.stringify(result) + "\n");
         return;
       }
-      const color = io.stdoutIsTTY && flags.color !== false && !io.env.NO_COLOR;
-      io.out(renderHighlighted(result, color).replace(/\s*$/, "") + "\n\n");
+      if (format === "markdown") {
+        io.out(renderMarkdown(result, { scores: true }).replace(/\s*$/, "") + "\n");
+        return;
+      }
+      if (format === "html") {
+        io.out(highlightPage(result, { query, source, threshold, topK: flags.topK }));
+        return;
+      }
+      const color = format === "ansi" && flags.color !== false && shouldUseColor(io.env, io.stdoutIsTTY);
+      io.out(renderAnsi(result, { color }).replace(/\s*$/, "") + "\n\n");
       io.out(`Kept ${result.keptSentences.length} of ${result.sentences.length} sentences (${source}, score > ${threshold}${flags.topK ? `, top-${flags.topK}` : ""}):\n`);
       io.out(formatKeptSentences(result));
       io.out(`Saving: ${formatSaving(result, flags.bm25 ? "tokens (approx.: words + CJK characters)" : "tokens")}\n`);

@@ -83,6 +83,8 @@ export interface RunEvalOptions {
   onProgress?: (done: number, total: number) => void;
   /** Name of the evaluated file, for the report. */
   file?: string;
+  /** Receives the scored items once scoring is done (the HTML report draws every item from them). */
+  onScored?: (scored: readonly ScoredItem[]) => void;
 }
 
 /** Metrics at one threshold of a sweep. */
@@ -123,6 +125,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
   const threshold = options.threshold ?? defaultThreshold(method);
   const keepAll = method.kind === "keep-all";
   const { scored, seconds } = await scoreItems(options.items, method, options.onProgress);
+  options.onScored?.(scored);
   const metrics = computeMetrics(selectOutcomes(scored, { threshold, topK: options.topK }, keepAll));
   const sweep = options.sweep
     ? [...options.sweep]

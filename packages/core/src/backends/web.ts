@@ -1,0 +1,164 @@
+/**
+ * The browser / edge backend: onnxruntime-web (WebAssembly, or WebGPU where the browser has it) behind the
+ * same {@link InferenceBackend} seam as the Node backends, so the sentence pipeline is shared unchanged.
+ * onnxruntime-web runs one `session.run` at a time per session; batches are queued.
+ */
+import * as ort from "onnxruntime-web";
+
+import { InferenceError, ModelLoadError } from "../errors.js";
+import { JobQueue } from "./queue.js";
+import { KNOWN_INPUT_NAMES, type BackendInfo, type BackendStats, type BatchOutput, type InferenceBackend, type ModelInputName, type ModelInputs, type RunOptions } from "./types.js";
+
+/** Where onnxruntime-web runs the graph. */
+export type WebDevice = "wasm" | "webgpu" | "auto";
+
+/** Options of {@link WebBackend.create}. */
+export interface WebBackendOptions {
+  /**
+   * `"wasm"`: WebAssembly on the CPU (the reference: same scores as Node within 1e-4). `"webgpu"`: the GPU,
+   * failing when the browser has no WebGPU. `"auto"` (default): WebGPU when `navigator.gpu` gives an adapter,
+   * else WebAssembly.
+   */
+  device?: WebDevice;
+  /**
+   * Where onnxruntime-web fetches its `.wasm` files (a URL prefix ending in "/"). Default: next to the bundled
+   * onnxruntime-web script, which bundlers such as Vite resolve and copy for you.
+   */
+  wasmPaths?: string;
+  /** WebAssembly threads (they need a cross-origin-isolated page). Default: onnxruntime-web's choice. */
+  numThreads?: number;
+  /** Most batches waiting for the session; beyond it calls fail with `OverloadedError`. Default 1024. */
+  maxQueuedBatches?: number;
+}
+
+/** Names of the graph outputs the pipeline reads (from `highlight_config.json`). */
+export interface WebOutputNames {
+  pruning: string;
+  /** The ranking output's name, or `null` when the model has none. */
+  ranking: string | null;
+  /** Whether the config insisted on the ranking output (a missing one is then an error). */
+  rankingRequired: boolean;
+}
+
+interface NavigatorWithGpu {
+  gpu?: { requestAdapter(): Promise<unknown> };
+}
+
+/** Whether this runtime offers a WebGPU adapter. */
+export async function hasWebGpu(): Promise<boolean> {
+  const nav = (globalThis as { navigator?: NavigatorWithGpu }).navigator;
+  if (!nav?.gpu) return false;
+  try {
+    return (await nav.gpu.requestAdapter()) !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs batches through one onnxruntime-web session. */
+export class WebBackend implements InferenceBackend {
+  readonly info: BackendInfo;
+  /** The execution provider in use: `"wasm"` or `"webgpu"`. */
+  readonly device: "wasm" | "webgpu";
+  private readonly session: ort.InferenceSession;
+  private readonly pruningOutput: string;
+  private readonly rankingOutput: string | null;
+  private readonly queue: JobQueue<ModelInputs, BatchOutput>;
+  private released = false;
+
+  private constructor(session: ort.InferenceSession, device: "wasm" | "webgpu", pruningOutput: string, rankingOutput: string | null, maxQueued: number) {
+    this.session = session;
+    this.device = device;
+    this.pruningOutput = pruningOutput;
+    this.rankingOutput = rankingOutput;
+    this.info = { kind: "web", inputNames: session.inputNames as ModelInputName[], hasRankingOutput: rankingOutput !== null, parallelism: 1 };
+    this.queue = new JobQueue({ maxQueued });
+    this.queue.addSlot({ alive: true, execute: (inputs) => this.runNow(inputs) });
+  }
+
+  /**
+   * onnxruntime-web's WebAssembly settings (`wasmPaths`, `numThreads`) are global to the page: the
+   * last backend created sets them, before its session is opened.
+   *
+   * Opens the ONNX graph (its bytes; external weight data is not supported in browsers) and checks its inputs
+   * and outputs against the model contract. `source` names the model in error messages (its URL).
+   */
+  static async create(model: Uint8Array, outputs: WebOutputNames, options: WebBackendOptions = {}, source = "model.onnx"): Promise<WebBackend> {
+    if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
+    if (options.numThreads !== undefined) ort.env.wasm.numThreads = options.numThreads;
+    const wanted = options.device ?? "auto";
+    const device: "wasm" | "webgpu" = wanted === "auto" ? ((await hasWebGpu()) ? "webgpu" : "wasm") : wanted;
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(model, { executionProviders: [device], graphOptimizationLevel: "all" });
+    } catch (cause) {
+      throw new ModelLoadError(source, `onnxruntime-web (${device}) cannot load this file as an ONNX model: ${(cause as Error).message}`, { cause });
+    }
+    const problems: string[] = [];
+    for (const name of ["input_ids", "attention_mask"]) if (!session.inputNames.includes(name)) problems.push(`missing input "${name}"`);
+    const unknownInputs = session.inputNames.filter((n) => !(KNOWN_INPUT_NAMES as readonly string[]).includes(n));
+    if (unknownInputs.length > 0) problems.push(`unexpected inputs ${unknownInputs.map((n) => `"${n}"`).join(", ")}`);
+    if (!session.outputNames.includes(outputs.pruning)) problems.push(`missing output "${outputs.pruning}"`);
+    let ranking = outputs.ranking;
+    if (ranking !== null && !session.outputNames.includes(ranking)) {
+      if (outputs.rankingRequired) problems.push(`missing output "${ranking}" named by highlight_config.json`);
+      ranking = null;
+    }
+    if (problems.length > 0) {
+      await session.release().catch(() => undefined);
+      throw new ModelLoadError(source, `the graph does not follow the model contract: ${problems.join("; ")} (has inputs [${session.inputNames.join(", ")}], outputs [${session.outputNames.join(", ")}])`);
+    }
+    return new WebBackend(session, device, outputs.pruning, ranking, options.maxQueuedBatches ?? 1024);
+  }
+
+  run(inputs: ModelInputs, options: RunOptions = {}): Promise<BatchOutput> {
+    return this.queue.submit(inputs, options.signal);
+  }
+
+  /** Queue depth now. */
+  stats(): BackendStats {
+    return { queued: this.queue.queued, inFlight: this.queue.inFlight };
+  }
+
+  private async runNow(inputs: ModelInputs): Promise<BatchOutput> {
+    if (this.released) throw new InferenceError("The model session has been released (dispose() was called).");
+    const { batchSize, sequenceLength } = inputs;
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of this.info.inputNames) {
+      const data = inputs.tensors[name];
+      if (!data) throw new InferenceError(`the graph needs input "${name}" but the batch does not carry it`);
+      if (data.length !== batchSize * sequenceLength) throw new InferenceError(`input "${name}" has ${data.length} values, expected ${batchSize} × ${sequenceLength}`);
+      feeds[name] = new ort.Tensor("int64", data, [batchSize, sequenceLength]);
+    }
+    const fetches = this.rankingOutput ? [this.pruningOutput, this.rankingOutput] : [this.pruningOutput];
+    let out: ort.InferenceSession.ReturnType;
+    try {
+      out = await this.session.run(feeds, fetches);
+    } catch (cause) {
+      throw new InferenceError(`onnxruntime-web failed on a batch of ${batchSize} × ${sequenceLength} tokens: ${(cause as Error).message}`, { cause });
+    }
+    const pruning = out[this.pruningOutput]!;
+    const expected = [batchSize, sequenceLength, 2];
+    if (pruning.type !== "float32" || pruning.dims.length !== 3 || pruning.dims.some((d, i) => d !== expected[i])) {
+      throw new InferenceError(`output "${this.pruningOutput}" is ${pruning.type} [${pruning.dims.join(", ")}], expected float32 [${expected.join(", ")}]`);
+    }
+    // WebGPU outputs may live on the GPU: getData() downloads them (a no-op copy on the CPU).
+    const pruningLogits = (await pruning.getData()) as Float32Array;
+    let rankingLogits: Float32Array | null = null;
+    if (this.rankingOutput) {
+      const ranking = out[this.rankingOutput]!;
+      if (ranking.type !== "float32" || ranking.size !== batchSize) {
+        throw new InferenceError(`output "${this.rankingOutput}" is ${ranking.type} [${ranking.dims.join(", ")}], expected float32 [${batchSize}, 1]`);
+      }
+      rankingLogits = (await ranking.getData()) as Float32Array;
+    }
+    return { pruningLogits, rankingLogits };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.queue.dispose();
+    await this.session.release();
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The browser build is Node-free and the Node build does not pull in the browser runtime: both entry points
+ * are bundled with esbuild and their module graphs inspected.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { build, type Metafile } from "esbuild";
+import { describe, expect, it } from "vitest";
+
+const src = path.dirname(fileURLToPath(new URL("../index.ts", import.meta.url)));
+
+async function graph(entry: string, platform: "browser" | "node"): Promise<{ inputs: string[]; imports: string[] }> {
+  const result = await build({
+    entryPoints: [path.join(src, entry)],
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: "esm",
+    platform,
+    logLevel: "silent",
+    // Third-party packages stay external: the question is which of them each build imports.
+    packages: "external",
+  });
+  const meta: Metafile = result.metafile;
+  const inputs = Object.keys(meta.inputs);
+  const imports = [...new Set(Object.values(meta.inputs).flatMap((i) => i.imports.filter((x) => x.external).map((x) => x.path)))].sort();
+  return { inputs, imports };
+}
+
+describe("build entry points", () => {
+  it("index.web.ts bundles for the browser with no Node built-in, filesystem or onnxruntime-node", async () => {
+    const { inputs, imports } = await graph("index.web.ts", "browser");
+    expect(imports).toEqual(["@huggingface/tokenizers", "onnxruntime-web"]);
+    const nodeOnly = ["highlighter.ts", "runtime.ts", "model.ts", "hub.ts", "default-model.ts", "backends/in-process.ts", "backends/worker.ts"];
+    for (const file of nodeOnly) expect(inputs).not.toContain(`packages/core/src/${file}`);
+    expect(inputs).toContain("packages/core/src/pipeline.ts"); // the shared pipeline, not a copy
+    expect(inputs).toContain("packages/core/src/backends/web.ts");
+  });
+
+  it("index.ts (Node) does not import onnxruntime-web", async () => {
+    const { imports } = await graph("index.ts", "node");
+    expect(imports).toContain("onnxruntime-node");
+    expect(imports).not.toContain("onnxruntime-web");
+  });
+});

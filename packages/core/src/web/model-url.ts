@@ -1,0 +1,137 @@
+/**
+ * Loading a model by URL (browsers, edge runtimes): `highlight_config.json`, `tokenizer.json`,
+ * `tokenizer_config.json` (optional) and the ONNX file named by the config, fetched from one base URL and
+ * validated like a model folder in Node, with errors that name the URL and what is wrong.
+ */
+import { CONFIG_FILE, parseModelConfig, type ModelConfig } from "../config.js";
+import { ModelLoadError } from "../errors.js";
+import { TextTokenizer } from "../tokenization.js";
+
+/** A `fetch`-compatible function (the global one by default; pass your own for auth headers or caching). */
+export type FetchLike = (url: string, init?: { signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; statusText: string; json(): Promise<unknown>; arrayBuffer(): Promise<ArrayBuffer> }>;
+
+/** Options of {@link fetchModelFiles}. */
+export interface FetchModelOptions {
+  /** Replaces the global `fetch`. */
+  fetch?: FetchLike;
+  /** Cancels the downloads. */
+  signal?: AbortSignal;
+  /** Called as the ONNX file downloads (bytes so far; total when the server says). */
+  onProgress?: (loaded: number, total: number | null) => void;
+}
+
+/** Config, tokenizer and graph bytes of a model served from one URL. */
+export interface FetchedModel {
+  /** The base URL (always ending in "/"). */
+  url: string;
+  config: ModelConfig;
+  tokenizer: TextTokenizer;
+  /** The ONNX graph. */
+  model: Uint8Array;
+  /** URL of the ONNX file. */
+  modelUrl: string;
+  /** Whether `highlight_config.json` named the ranking output explicitly (then it must exist). */
+  rankingOutputDeclared: boolean;
+}
+
+/** `base` as a directory URL ending in "/"; relative URLs resolve against the page (`location.href`) when there is one. */
+export function modelBaseUrl(base: string | URL): string {
+  const href = (globalThis as { location?: { href?: string } }).location?.href;
+  let url: URL;
+  try {
+    url = href ? new URL(String(base), href) : new URL(String(base));
+  } catch (cause) {
+    throw new ModelLoadError(String(base), "not a valid model URL (pass an absolute URL, or a relative one in a page)", { cause });
+  }
+  if (!url.pathname.endsWith("/")) url.pathname += "/";
+  return url.href;
+}
+
+async function fetchOk(fetchFn: FetchLike, url: string, required: boolean, signal: AbortSignal | undefined) {
+  let response: Awaited<ReturnType<FetchLike>>;
+  try {
+    response = await fetchFn(url, signal ? { signal } : undefined);
+  } catch (cause) {
+    throw new ModelLoadError(url, `cannot fetch the file: ${(cause as Error).message}`, { cause });
+  }
+  if (!response.ok) {
+    if (!required && response.status === 404) return null;
+    throw new ModelLoadError(url, `cannot fetch the file: HTTP ${response.status} ${response.statusText}`.trim());
+  }
+  return response;
+}
+
+async function fetchJson(fetchFn: FetchLike, url: string, required: boolean, signal: AbortSignal | undefined): Promise<unknown> {
+  const response = await fetchOk(fetchFn, url, required, signal);
+  if (response === null) return undefined;
+  try {
+    return await response.json();
+  } catch (cause) {
+    throw new ModelLoadError(url, `not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * Checks that config and tokenizer describe the same model (the same rules as a model folder in Node).
+ * Throws {@link ModelLoadError} naming the file that is wrong.
+ */
+export function checkModelParts(rawConfig: Record<string, unknown>, config: ModelConfig, tokenizer: TextTokenizer, configFile: string, tokenizerFile: string): void {
+  if (typeof rawConfig.vocab_size === "number" && rawConfig.vocab_size !== tokenizer.vocabSize) {
+    throw new ModelLoadError(tokenizerFile, `tokenizer has ${tokenizer.vocabSize} tokens but ${CONFIG_FILE} says vocab_size ${rawConfig.vocab_size}: tokenizer and model do not match`);
+  }
+  if (typeof rawConfig.pad_token_id === "number" && rawConfig.pad_token_id !== tokenizer.padId) {
+    throw new ModelLoadError(tokenizerFile, `tokenizer pads with id ${tokenizer.padId} but ${CONFIG_FILE} says pad_token_id ${rawConfig.pad_token_id}`);
+  }
+  if (config.maxLength <= tokenizer.template.specialTokenCount + 1) {
+    throw new ModelLoadError(configFile, `max_length ${config.maxLength} leaves no room next to ${tokenizer.template.specialTokenCount} special tokens`);
+  }
+}
+
+async function readBody(response: NonNullable<Awaited<ReturnType<typeof fetchOk>>>, url: string, onProgress: FetchModelOptions["onProgress"]): Promise<Uint8Array> {
+  const stream = (response as { body?: { getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array }> } } | null }).body;
+  const lengthHeader = (response as { headers?: { get(name: string): string | null } }).headers?.get("content-length");
+  const total = lengthHeader ? Number(lengthHeader) : null;
+  if (!onProgress || !stream) return new Uint8Array(await response.arrayBuffer());
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (value) {
+      chunks.push(value);
+      loaded += value.length;
+      onProgress(loaded, total);
+    }
+  }
+  const bytes = new Uint8Array(loaded);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  if (bytes.length === 0) throw new ModelLoadError(url, "ONNX file is empty");
+  return bytes;
+}
+
+/** Fetches and validates the files of a model served under `base` (a URL of its folder). */
+export async function fetchModelFiles(base: string | URL, options: FetchModelOptions = {}): Promise<FetchedModel> {
+  const url = modelBaseUrl(base);
+  const fetchFn = options.fetch ?? (globalThis.fetch as unknown as FetchLike | undefined);
+  if (!fetchFn) throw new ModelLoadError(url, "no fetch() in this runtime: pass options.fetch");
+  const configUrl = new URL(CONFIG_FILE, url).href;
+  const tokenizerUrl = new URL("tokenizer.json", url).href;
+  const [rawConfig, tokenizerJson, tokenizerConfig] = await Promise.all([
+    fetchJson(fetchFn, configUrl, true, options.signal),
+    fetchJson(fetchFn, tokenizerUrl, true, options.signal),
+    fetchJson(fetchFn, new URL("tokenizer_config.json", url).href, false, options.signal),
+  ]);
+  const { rankingOutputDeclared, ...config } = parseModelConfig(rawConfig, configUrl);
+  const tokenizer = TextTokenizer.fromJSON({ tokenizerJson, tokenizerConfig }, tokenizerUrl);
+  checkModelParts(rawConfig as Record<string, unknown>, config, tokenizer, configUrl, tokenizerUrl);
+  const modelUrl = new URL(config.modelFile, url).href;
+  const response = (await fetchOk(fetchFn, modelUrl, true, options.signal))!;
+  const model = await readBody(response, modelUrl, options.onProgress);
+  if (model.length === 0) throw new ModelLoadError(modelUrl, "ONNX file is empty");
+  return { url, config, tokenizer, model, modelUrl, rankingOutputDeclared };
+}

@@ -13,7 +13,8 @@
  */
 export { WebHighlighter } from "./web/highlighter.js";
 export type { WebHighlighterLoadOptions } from "./web/highlighter.js";
-export { checkModelParts, fetchModelFiles, modelBaseUrl } from "./web/model-url.js";
+export { checkModelParts } from "./model-parts.js";
+export { fetchModelFiles, modelBaseUrl } from "./web/model-url.js";
 export type { FetchedModel, FetchLike, FetchModelOptions } from "./web/model-url.js";
 export { hasWebGpu, WebBackend } from "./backends/web.js";
 export type { WebBackendOptions, WebDevice, WebOutputNames } from "./backends/web.js";

@@ -8,6 +8,7 @@ import path from "node:path";
 
 import { CONFIG_FILE, parseModelConfig, type ModelConfig } from "./config.js";
 import { ModelLoadError } from "./errors.js";
+import { checkModelParts } from "./model-parts.js";
 import { hubReadingHint } from "./hub.js";
 import { OnnxModelSession, type RuntimeOptions } from "./runtime.js";
 import { TextTokenizer } from "./tokenization.js";
@@ -54,16 +55,7 @@ export async function loadModelFiles(directory: string, options: { requireModelF
   const tokenizer = TextTokenizer.fromJSON({ tokenizerJson, tokenizerConfig }, tokenizerFile);
 
   // Cross-checks: the config and the tokenizer must describe the same model.
-  const raw = rawConfig as Record<string, unknown>;
-  if (typeof raw.vocab_size === "number" && raw.vocab_size !== tokenizer.vocabSize) {
-    throw new ModelLoadError(tokenizerFile, `tokenizer has ${tokenizer.vocabSize} tokens but ${CONFIG_FILE} says vocab_size ${raw.vocab_size}: tokenizer and model do not match`);
-  }
-  if (typeof raw.pad_token_id === "number" && raw.pad_token_id !== tokenizer.padId) {
-    throw new ModelLoadError(tokenizerFile, `tokenizer pads with id ${tokenizer.padId} but ${CONFIG_FILE} says pad_token_id ${raw.pad_token_id}`);
-  }
-  if (config.maxLength <= tokenizer.template.specialTokenCount + 1) {
-    throw new ModelLoadError(configFile, `max_length ${config.maxLength} leaves no room next to ${tokenizer.template.specialTokenCount} special tokens`);
-  }
+  checkModelParts(rawConfig as Record<string, unknown>, config, tokenizer, configFile, tokenizerFile);
 
   const modelPath = path.join(dir, config.modelFile);
   // A remote backend serves the graph elsewhere: the folder then needs only the config and the tokenizer.

@@ -3,6 +3,7 @@
  * `tokenizer_config.json` (optional) and the ONNX file named by the config, fetched from one base URL and
  * validated like a model folder in Node, with errors that name the URL and what is wrong.
  */
+import { checkModelParts } from "../model-parts.js";
 import { CONFIG_FILE, parseModelConfig, type ModelConfig } from "../config.js";
 import { ModelLoadError } from "../errors.js";
 import { TextTokenizer } from "../tokenization.js";
@@ -71,21 +72,6 @@ async function fetchJson(fetchFn: FetchLike, url: string, required: boolean, sig
   }
 }
 
-/**
- * Checks that config and tokenizer describe the same model (the same rules as a model folder in Node).
- * Throws {@link ModelLoadError} naming the file that is wrong.
- */
-export function checkModelParts(rawConfig: Record<string, unknown>, config: ModelConfig, tokenizer: TextTokenizer, configFile: string, tokenizerFile: string): void {
-  if (typeof rawConfig.vocab_size === "number" && rawConfig.vocab_size !== tokenizer.vocabSize) {
-    throw new ModelLoadError(tokenizerFile, `tokenizer has ${tokenizer.vocabSize} tokens but ${CONFIG_FILE} says vocab_size ${rawConfig.vocab_size}: tokenizer and model do not match`);
-  }
-  if (typeof rawConfig.pad_token_id === "number" && rawConfig.pad_token_id !== tokenizer.padId) {
-    throw new ModelLoadError(tokenizerFile, `tokenizer pads with id ${tokenizer.padId} but ${CONFIG_FILE} says pad_token_id ${rawConfig.pad_token_id}`);
-  }
-  if (config.maxLength <= tokenizer.template.specialTokenCount + 1) {
-    throw new ModelLoadError(configFile, `max_length ${config.maxLength} leaves no room next to ${tokenizer.template.specialTokenCount} special tokens`);
-  }
-}
 
 async function readBody(response: NonNullable<Awaited<ReturnType<typeof fetchOk>>>, url: string, onProgress: FetchModelOptions["onProgress"]): Promise<Uint8Array> {
   const stream = (response as { body?: { getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array }> } } | null }).body;

@@ -9,12 +9,13 @@ import { loadEvalSet } from "../eval/dataset.js";
 import { runEval, type EvalMethod, type EvalReport, type ScoredItem } from "../eval/run.js";
 import { formatEvalReport } from "../format.js";
 import type { CliIo } from "../io.js";
+import { addBackendOptions, backendFromFlags, type BackendFlags } from "../backend-flags.js";
 import { loadModel } from "../model-path.js";
 import { DEFAULT_SWEEP, parsePositiveInt, parseSweepList, parseThreshold } from "../options.js";
 import { progressBar } from "../progress.js";
 import { evalReportPage } from "../report/eval-report.js";
 
-interface EvalFlags {
+interface EvalFlags extends BackendFlags {
   model?: string;
   baseline?: "keep-all" | "bm25";
   threshold?: number;
@@ -29,7 +30,7 @@ interface EvalFlags {
 
 /** The `eval` command. */
 export function evalCommand(io: CliIo): Command {
-  return new Command("eval")
+  return addBackendOptions(new Command("eval"))
     .description("Score an eval set (JSONL: id, lang, query, sentences, labels, answers) and report precision/recall/F1, answer-kept rate and compression")
     .argument("[file]", "eval file in JSON Lines (e.g. ../shared/data/eval/squad-dev-en.jsonl)")
     .option("-m, --model <dir>", `model folder (default: $SEMANTIC_HIGHLIGHT_MODEL, else <repo>/models/default)`)
@@ -66,7 +67,7 @@ export function evalCommand(io: CliIo): Command {
       if (flags.baseline === "keep-all") method = { kind: "keep-all" };
       else if (flags.baseline === "bm25") method = { kind: "bm25" };
       else {
-        const highlighter = await loadModel(flags.model, io.env);
+        const highlighter = await loadModel(flags.model, io.env, { backend: backendFromFlags(flags) });
         method = { kind: "model", highlighter, model: highlighter.config.name ? `${highlighter.config.name} (${highlighter.modelDirectory})` : highlighter.modelDirectory };
       }
       const bar = progressBar(flags.progress ? io.progressStream : undefined, "eval");

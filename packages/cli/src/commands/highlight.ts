@@ -7,6 +7,7 @@ import { Command, Option } from "commander";
 import { CliError } from "../errors.js";
 import { formatKeptSentences, formatSaving } from "../format.js";
 import type { CliIo } from "../io.js";
+import { addBackendOptions, backendFromFlags, type BackendFlags } from "../backend-flags.js";
 import { loadModel } from "../model-path.js";
 import { parsePositiveInt, parseThreshold } from "../options.js";
 import { highlightPage } from "../report/highlight-page.js";
@@ -26,7 +27,7 @@ export function chooseFormat(flags: { format?: HighlightFormat; json?: boolean }
   return flags.format ?? (stdoutIsTTY ? "ansi" : "text");
 }
 
-interface HighlightFlags {
+interface HighlightFlags extends BackendFlags {
   query?: string;
   file?: string;
   model?: string;
@@ -57,7 +58,7 @@ export async function readDocument(words: readonly string[], file: string | unde
 
 /** The `highlight` command. */
 export function highlightCommand(io: CliIo): Command {
-  return new Command("highlight")
+  return addBackendOptions(new Command("highlight"))
     .description("Highlight the sentences of one document that answer a query, and show how much pruning saves")
     .argument("[text...]", "the document (default: --file, else standard input)")
     .requiredOption("-q, --query <text>", "the question the document should answer")
@@ -88,7 +89,7 @@ export function highlightCommand(io: CliIo): Command {
         result = bm25Highlight(query, text, { threshold, topK: flags.topK });
         source = "BM25";
       } else {
-        const highlighter = await loadModel(flags.model, io.env);
+        const highlighter = await loadModel(flags.model, io.env, { backend: backendFromFlags(flags) });
         try {
           threshold = flags.threshold ?? highlighter.config.threshold;
           result = await highlighter.highlightOne(query, text, { threshold, topK: flags.topK });

@@ -7,12 +7,15 @@
  */
 import type { PairTemplate } from "./tokenization.js";
 
+/** Token ids of a sentence or fragment: a plain array, or a view into a packed buffer from a worker. */
+export type TokenIds = readonly number[] | Int32Array;
+
 /** A run of at most `fragmentLength` tokens of one sentence. */
 export interface Fragment {
   /** Index of the sentence inside its document. */
   sentenceIndex: number;
   /** Token ids of this piece of the sentence. */
-  tokenIds: readonly number[];
+  tokenIds: TokenIds;
 }
 
 /** Fragments of one document that go through the model together with the query. */
@@ -26,7 +29,7 @@ export interface Block {
 }
 
 /** Cuts one sentence's tokens into consecutive, non-overlapping fragments of at most `fragmentLength`. */
-export function splitIntoFragments(sentenceIndex: number, tokenIds: readonly number[], fragmentLength: number): Fragment[] {
+export function splitIntoFragments(sentenceIndex: number, tokenIds: TokenIds, fragmentLength: number): Fragment[] {
   if (!(fragmentLength >= 1)) throw new RangeError(`fragmentLength must be >= 1 (got ${fragmentLength})`);
   const fragments: Fragment[] = [];
   for (let start = 0; start < tokenIds.length; start += fragmentLength) {
@@ -41,7 +44,7 @@ export function splitIntoFragments(sentenceIndex: number, tokenIds: readonly num
  */
 export function packBlocks(
   documentIndex: number,
-  sentenceTokenIds: readonly (readonly number[])[],
+  sentenceTokenIds: readonly TokenIds[],
   contextCapacity: number,
   fragmentLength: number,
 ): Block[] {

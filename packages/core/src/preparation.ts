@@ -3,13 +3,14 @@
  * on the calling thread or inside a worker; {@link packPreparation} / {@link unpackPreparation} move its
  * result between threads as three typed arrays (transferable, no per-sentence objects to clone).
  */
+import type { TokenIds } from "./packing.js";
 import { sourceSpans, type DocumentSource, type DocumentSpans } from "./result.js";
 import type { SegmentationOptions, SentenceSpan } from "./segmentation.js";
 import type { TextTokenizer } from "./tokenization.js";
 
 /** A document's spans plus each sentence's token ids (no special tokens). */
 export interface PreparedDocument extends DocumentSpans {
-  tokenIds: (readonly number[])[];
+  tokenIds: TokenIds[];
 }
 
 /** One prepared document as flat arrays: sentence ends, and token ids with per-sentence offsets. */
@@ -35,7 +36,7 @@ export function prepareDocument(source: DocumentSource, tokenizer: TextTokenizer
 }
 
 /** Flattens spans and token ids for a thread hop. */
-export function packPreparation(spans: readonly SentenceSpan[], tokenIds: readonly (readonly number[])[]): PackedPreparation {
+export function packPreparation(spans: readonly SentenceSpan[], tokenIds: readonly TokenIds[]): PackedPreparation {
   const ends = Int32Array.from(spans, (s) => s.end);
   const tokenOffsets = new Int32Array(spans.length + 1);
   let total = 0;
@@ -50,14 +51,27 @@ export function packPreparation(spans: readonly SentenceSpan[], tokenIds: readon
 
 /** Rebuilds a {@link PreparedDocument} from its text and packed arrays. */
 export function unpackPreparation(source: DocumentSource, packed: PackedPreparation): PreparedDocument {
+  const steps = unpackPreparationSteps(source, packed);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/**
+ * {@link unpackPreparation} in steps of `sentencesPerStep` sentences, so a caller can yield to its event
+ * loop between steps on a huge document.
+ */
+export function* unpackPreparationSteps(source: DocumentSource, packed: PackedPreparation, sentencesPerStep = 512): Generator<void, PreparedDocument> {
   const spans: SentenceSpan[] = [];
-  const tokenIds: number[][] = [];
+  const tokenIds: Int32Array[] = [];
   let start = 0;
   for (let i = 0; i < packed.ends.length; i++) {
     const end = packed.ends[i]!;
     spans.push({ text: source.text.slice(start, end), start, end });
-    tokenIds.push(Array.from(packed.tokenIds.subarray(packed.tokenOffsets[i]!, packed.tokenOffsets[i + 1]!)));
+    // A view, not a copy: the ids stay in the one buffer the worker sent.
+    tokenIds.push(packed.tokenIds.subarray(packed.tokenOffsets[i]!, packed.tokenOffsets[i + 1]!));
     start = end;
+    if ((i + 1) % sentencesPerStep === 0) yield;
   }
   const prepared: PreparedDocument = { text: source.text, spans, tokenIds };
   if (source.id !== undefined) prepared.id = source.id;

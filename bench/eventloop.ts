@@ -40,6 +40,9 @@ const label = flag("label", path.basename(modelDir));
 const out = path.resolve(ROOT, flag("out", `bench/results/eventloop-${label}`));
 const sections = new Set(flag("sections", "loop,throughput,remote").split(","));
 const repeats = Number(flag("repeats", "3"));
+const throughputDocs = Number(flag("docs", "64"));
+const throughputTokens = Number(flag("tokens", "256"));
+const perCall = Number(flag("per-call", "8"));
 const log = (...a: unknown[]) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 const r = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -141,7 +144,7 @@ if (sections.has("loop")) {
 
 if (sections.has("throughput")) {
   const probe = await load({ backend: "in-process" });
-  const docs = documents(64, 256, probe.tokenizer);
+  const docs = documents(throughputDocs, throughputTokens, probe.tokenizer);
   await probe.dispose();
   const query = english[0]!.query;
   const variants: [string, HighlighterLoadOptions][] = [
@@ -151,14 +154,14 @@ if (sections.has("throughput")) {
   ];
   const rows: { variant: string; docsPerSecond: number; runs: number[] }[] = [];
   const loaded = await Promise.all(variants.map(([, options]) => load(options)));
-  for (const h of loaded) await h.highlight(query, docs.slice(0, 8));
+  for (const h of loaded) await h.highlight(query, docs.slice(0, perCall));
   // Interleave the variants run by run so drifting machine load hits them alike.
   const times = variants.map(() => [] as number[]);
   for (let rep = 0; rep < repeats; rep++) {
     for (let v = 0; v < variants.length; v++) {
       log("throughput", variants[v]![0], rep);
       const start = performance.now();
-      for (let i = 0; i < docs.length; i += 8) await loaded[v]!.highlight(query, docs.slice(i, i + 8));
+      for (let i = 0; i < docs.length; i += perCall) await loaded[v]!.highlight(query, docs.slice(i, i + perCall));
       times[v]!.push(performance.now() - start);
     }
   }
@@ -166,7 +169,7 @@ if (sections.has("throughput")) {
   await Promise.all(loaded.map((h) => h.dispose()));
   json.throughput = rows;
   const base = rows[0]!.docsPerSecond;
-  md.push("## Throughput: in-process vs worker", "", `64 documents of ~256 tokens, 8 per call, calls one after another; median of ${repeats} interleaved runs.`, "");
+  md.push("## Throughput: in-process vs worker", "", `${throughputDocs} documents of ~${throughputTokens} tokens, ${perCall} per call, calls one after another; median of ${repeats} interleaved runs.`, "");
   md.push("| backend | documents/s | vs in-process |", "|---|---|---|");
   for (const row of rows) md.push(`| ${row.variant} | ${r(row.docsPerSecond)} | ${r((row.docsPerSecond / base) * 100)} % |`);
   md.push("");

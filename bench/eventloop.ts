@@ -136,7 +136,7 @@ if (sections.has("loop")) {
   json.loop = rows;
   md.push("## Event-loop delay during big calls", "", "Goal with default settings (worker): p99 ≤ 10 ms, max ≤ 50 ms.", "");
   md.push("| backend | scenario | wall s | loop delay p99 ms | loop delay max ms | longest 5 ms-timer gap ms |", "|---|---|---|---|---|---|");
-  for (const row of rows as (LoopStats & { backend: string; scenario: string })[]) {
+  for (const row of rows as unknown as (LoopStats & { backend: string; scenario: string })[]) {
     md.push(`| ${row.backend} | ${row.scenario} | ${r(row.wallMs / 1000, 2)} | ${r(row.p99Ms)} | ${r(row.maxMs)} | ${r(row.maxGapMs)} |`);
   }
   md.push("");

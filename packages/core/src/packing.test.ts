@@ -104,8 +104,8 @@ describe("buildBatches", () => {
   });
   it("writes int64 tensors exactly (ids, mask, type ids, padding)", () => {
     const layouts = [
-      { inputIds: [0, 250001, 7], typeIds: [0, 1, 1], contextStart: 1 },
-      { inputIds: [5], typeIds: [1], contextStart: 0 },
+      { inputIds: [0, 250001, 7], typeIds: [0, 1, 1], sentenceIndex: [-1, 0, 0], contextStart: 1 },
+      { inputIds: [5], typeIds: [1], sentenceIndex: [0], contextStart: 0 },
     ];
     const [batch] = buildBatches(layouts, 250000, { maxBatchSize: 8, maxBatchTokens: 100 });
     expect(Array.from(batch!.inputIds)).toEqual([5n, 250000n, 250000n, 0n, 250001n, 7n]);

@@ -164,6 +164,15 @@ describe("bm25Highlight", () => {
     expect(() => bm25Highlight("x", { sentences }, { topK: -1 })).toThrow(InvalidInputError);
   });
 
+  it("reports bad segmentation settings, sparse sentences and null options as InvalidInputError", () => {
+    expect(() => bm25Highlight("x", "A. B.", { segmentation: { maxSentenceChars: 0 } })).toThrow(InvalidInputError);
+    expect(() => bm25Highlight("x", "A. B.", { segmentation: { locale: "not a locale!!" } })).toThrow(InvalidInputError);
+    const sparse = new Array<string>(2);
+    sparse[1] = "Paris is the capital.";
+    expect(() => bm25Highlight("capital", { sentences: sparse })).toThrow(/sentences\[0\] is missing/);
+    expect(() => bm25Highlight("capital", "Paris.", null as never)).toThrow(InvalidInputError);
+  });
+
   it("approximates tokens as words plus Han characters", () => {
     expect(approximateTokenCount("Hello, world 2024! 你好")).toBe(5);
   });

@@ -249,12 +249,14 @@ export function bm25SentenceScores(query: string, sentences: readonly string[], 
  * best sentence score (0 when nothing is relevant); `rankingLogit` is null and `blocks` 0.
  */
 export function bm25Highlight(query: string, document: DocumentInput, options: Bm25HighlightOptions = {}): HighlightResult {
+  if (options === null || typeof options !== "object") throw new InvalidInputError(`options must be an object (got ${options === null ? "null" : typeof options})`);
   return buildBm25Result(new Bm25SentenceScorer(options), query, document, options);
 }
 
 
 function buildBm25Result(scorer: Bm25SentenceScorer, query: string, document: DocumentInput, options: Omit<Bm25HighlightOptions, keyof Bm25Options>): HighlightResult {
   if (typeof query !== "string" || query.trim() === "") throw new InvalidInputError("query is empty: give the question the documents should answer");
+  if (options === null || typeof options !== "object") throw new InvalidInputError(`options must be an object (got ${options === null ? "null" : typeof options})`);
   const selectionOptions: SelectionOptions = {
     threshold: options.threshold ?? BM25_DEFAULT_THRESHOLD,
     topK: options.topK,
@@ -268,7 +270,14 @@ function buildBm25Result(scorer: Bm25SentenceScorer, query: string, document: Do
   } catch (error) {
     throw new InvalidInputError((error as Error).message);
   }
-  const doc = documentSpans(document, "document", options.segmentation);
+  let doc: ReturnType<typeof documentSpans>;
+  try {
+    doc = documentSpans(document, "document", options.segmentation);
+  } catch (error) {
+    // The segmenter reports bad settings (maxSentenceChars, locale) as RangeError.
+    if (error instanceof RangeError) throw new InvalidInputError(`segmentation: ${error.message}`);
+    throw error;
+  }
   const count = options.countTokens ?? approximateTokenCount;
   const scores = scorer.score(query, doc.spans.map((s) => s.text));
   return assembleResult(doc, {

@@ -35,8 +35,11 @@ export function parseDocumentInput(input: DocumentInput, label: string): Documen
   if (id !== undefined && typeof id !== "string") throw new InvalidInputError(`${label}.id must be a string`);
   const withId = (doc: DocumentSource): DocumentSource => (id === undefined ? doc : { ...doc, id });
   if ("sentences" in input) {
-    if (!Array.isArray(input.sentences) || !input.sentences.every((s) => typeof s === "string")) {
-      throw new InvalidInputError(`${label}.sentences must be an array of strings`);
+    if (!Array.isArray(input.sentences)) throw new InvalidInputError(`${label}.sentences must be an array of strings`);
+    for (let i = 0; i < input.sentences.length; i++) {
+      // A plain loop: every() skips the holes of a sparse array.
+      if (!(i in input.sentences)) throw new InvalidInputError(`${label}.sentences[${i}] is missing (sparse array)`);
+      if (typeof input.sentences[i] !== "string") throw new InvalidInputError(`${label}.sentences[${i}] must be a string`);
     }
     const sentences = [...input.sentences];
     return withId({ text: sentences.join(""), sentences });

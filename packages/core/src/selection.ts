@@ -1,6 +1,7 @@
 /**
  * Which sentences to keep (DESIGN §4.7 plus the options users ask for). Pure function of the scores.
  */
+import { describeValue } from "./options.js";
 
 /** Options that decide which sentences of a document are kept. */
 export interface SelectionOptions {
@@ -35,14 +36,17 @@ export interface Selection {
 
 function checkCount(name: string, value: number | undefined): void {
   if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
-    throw new RangeError(`${name} must be a non-negative integer (got ${value})`);
+    throw new RangeError(`${name} must be a non-negative integer (got ${describeValue(value)})`);
   }
 }
 
 /** Validates selection options; throws RangeError naming the bad option. */
 export function validateSelectionOptions(options: SelectionOptions): void {
   if (!(Number.isFinite(options.threshold) && options.threshold >= 0 && options.threshold <= 1)) {
-    throw new RangeError(`threshold must be a number in [0, 1] (got ${options.threshold})`);
+    throw new RangeError(`threshold must be a number in [0, 1] (got ${describeValue(options.threshold)})`);
+  }
+  if (options.keepFirst !== undefined && typeof options.keepFirst !== "boolean") {
+    throw new RangeError(`keepFirst must be true or false (got ${describeValue(options.keepFirst)})`);
   }
   checkCount("topK", options.topK);
   checkCount("tokenBudget", options.tokenBudget);

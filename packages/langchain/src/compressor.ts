@@ -9,9 +9,13 @@ import { Document, type DocumentInterface } from "@langchain/core/documents";
 import type { SerializedNotImplemented } from "@langchain/core/load/serializable";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import {
+  checkOptionNames,
+  HIGHLIGHT_OPTION_NAMES,
+  InferenceError,
   InvalidInputError,
   SemanticHighlighter,
   selectDocuments,
+  selectWithinContextBudget,
   validateDocumentSelectionOptions,
   type DocumentOrder as CoreDocumentOrder,
   type HighlighterLoadOptions,
@@ -54,13 +58,25 @@ export interface SemanticHighlightCompressorOptions extends Omit<HighlightOption
    * the incoming order (e.g. when it is chronological or comes from a stronger reranker).
    */
   order?: DocumentOrder;
-  /** Metadata key for the highlight details ({@link SemanticHighlightMetadata}). Default `"highlight"`. */
+  /**
+   * Metadata key for the highlight details ({@link SemanticHighlightMetadata}). Default `"highlight"`.
+   * `"relevanceScore"` is refused: that key holds the rerank score.
+   */
   metadataKey?: string;
   /**
    * Keep at least this many sentences of every kept document, even below the threshold. Default 0 when
    * `dropIrrelevant` is true, 1 when it is false (so a kept document is never emptied).
    */
   minSentences?: number;
+  /**
+   * Most tokens of kept text over **all** documents of a call (model tokens). Sentences are picked across
+   * documents by score within this one budget (core's `selectWithinContextBudget`): each returned document's
+   * `minSentences` best sentences first (best-ranked documents first), then relevant sentences best score
+   * first (at most `topK` per document; with `keepFirst` a document's first sentence comes with its first
+   * kept sentence), then `neighbors`. Applied after `dropIrrelevant` / `topN`; with `dropIrrelevant` a document
+   * left with nothing is dropped. Default: none (each document on its own, `tokenBudget` per document).
+   */
+  contextBudget?: number;
   /**
    * Cancels compression (between model batches) with core's `AbortError`. LangChain does not pass a
    * `RunnableConfig.signal` on to document compressors (`BaseRetriever.invoke` drops it), so give the signal
@@ -127,18 +143,37 @@ interface HighlighterSource {
   model?: string;
   loadOptions?: HighlighterLoadOptions;
   owned: boolean;
+  /** Set by dispose(): the compressor (and its withOptions copies) never loads the model again. */
+  disposed?: boolean;
 }
 const SOURCE = Symbol("semantic-highlight.source");
 
+/** Every option name the compressor accepts (core's highlight options, less sortByRerankScore, plus its own). */
+export const COMPRESSOR_OPTION_NAMES: readonly string[] = [
+  ...HIGHLIGHT_OPTION_NAMES.filter((name) => name !== "sortByRerankScore"),
+  "topN",
+  "dropIrrelevant",
+  "order",
+  "metadataKey",
+  "contextBudget",
+];
+
 function validateDocumentOptions(options: SemanticHighlightCompressorOptions): void {
+  checkOptionNames(options, COMPRESSOR_OPTION_NAMES, "SemanticHighlightCompressor option");
   try {
     validateDocumentSelectionOptions(options);
   } catch (error) {
     throw new InvalidInputError((error as Error).message);
   }
-  const { metadataKey } = options;
+  const { metadataKey, contextBudget } = options;
+  if (contextBudget !== undefined && !(typeof contextBudget === "number" && Number.isInteger(contextBudget) && contextBudget >= 0)) {
+    throw new InvalidInputError(`contextBudget must be a non-negative integer number of tokens (got ${typeof contextBudget === "string" ? `the string ${JSON.stringify(contextBudget)}` : String(contextBudget)})`);
+  }
   if (metadataKey !== undefined && (typeof metadataKey !== "string" || metadataKey === "")) {
     throw new InvalidInputError("metadataKey must be a non-empty string");
+  }
+  if (metadataKey === "relevanceScore") {
+    throw new InvalidInputError('metadataKey "relevanceScore" would overwrite the rerank score the compressor stores there; choose another key (default "highlight")');
   }
 }
 
@@ -183,6 +218,10 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
       throw new InvalidInputError("SemanticHighlightCompressor needs { highlighter } (a loaded SemanticHighlighter) or { model } (a folder or hub id)");
     }
     validateDocumentOptions(options);
+    // With a loaded highlighter every core option can be checked now (e.g. batchSize: 0), not on first use.
+    if (this.source.highlighter && typeof this.source.highlighter.validateOptions === "function") {
+      this.source.highlighter.validateOptions(coreOptions(options));
+    }
     this.options = Object.freeze({ ...options });
   }
 
@@ -214,8 +253,9 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
   /** The highlighter, loading the model first when the compressor was given a `model`. */
   async getHighlighter(): Promise<SemanticHighlighter> {
     const source = this.source;
+    if (source.disposed) throw new InferenceError("this SemanticHighlightCompressor was disposed (dispose() released its model); create a new one");
     if (source.highlighter) return source.highlighter;
-    if (source.model === undefined) throw new InvalidInputError("this SemanticHighlightCompressor was disposed; create a new one");
+    if (source.model === undefined) throw new InferenceError("this SemanticHighlightCompressor was disposed (dispose() released its model); create a new one");
     source.loading ??= SemanticHighlighter.load(source.model, source.loadOptions).then(
       (highlighter) => {
         source.highlighter = highlighter;
@@ -254,13 +294,17 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
       RUN_NAME,
     );
     try {
-      const highlighter = await this.getHighlighter();
-      const texts = documents.map((doc, i) => {
+      // A plain loop: map() skips the holes of a sparse array.
+      const texts: string[] = [];
+      for (let i = 0; i < documents.length; i++) {
+        const doc = documents[i];
+        if (!(i in documents)) throw new InvalidInputError(`documents[${i}] is missing (sparse array)`);
         if (doc === null || typeof doc !== "object" || typeof doc.pageContent !== "string") {
           throw new InvalidInputError(`documents[${i}] must be a LangChain document with a string pageContent`);
         }
-        return doc.pageContent;
-      });
+        texts.push(doc.pageContent);
+      }
+      const highlighter = await this.getHighlighter();
       const response = await highlighter.highlight(query, texts, this.highlightOptions());
       const output = this.select(documents, response);
       await runManager?.handleCustomEvent(SEMANTIC_HIGHLIGHT_EVENT, stats(response, output.results));
@@ -279,6 +323,7 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
   async dispose(): Promise<void> {
     const source = this.source;
     if (!source.owned) return;
+    source.disposed = true;
     const highlighter = source.highlighter ?? (source.loading ? await source.loading.catch(() => undefined) : undefined);
     source.highlighter = undefined;
     source.loading = undefined;
@@ -286,16 +331,24 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
   }
 
   private highlightOptions(): HighlightOptions {
-    const { topN: _topN, dropIrrelevant, order: _order, metadataKey: _key, ...core } = this.options;
-    const minSentences = core.minSentences ?? (dropIrrelevant === false ? 1 : 0);
-    return { ...core, minSentences, sortByRerankScore: false };
+    return coreOptions(this.options);
   }
 
   private select(documents: DocumentInterface[], response: HighlightResponse): { documents: Document[]; results: HighlightResult[] } {
-    const { topN, dropIrrelevant = true, order = "rerank", metadataKey = "highlight" } = this.options;
+    const { topN, dropIrrelevant = true, order = "rerank", metadataKey = "highlight", contextBudget } = this.options;
     // A document is worth returning when a sentence passed the threshold and something was kept.
     const candidates = response.results.map((result) => ({ result, relevant: result.relevant && result.keptSentences.length > 0, rerankScore: result.rerankScore }));
-    const results = selectDocuments(candidates, { dropIrrelevant, order, ...(topN !== undefined ? { topN } : {}) }).map((c) => c.result);
+    let results = selectDocuments(candidates, { dropIrrelevant, order: "rerank", ...(topN !== undefined ? { topN } : {}) }).map((c) => c.result);
+    if (contextBudget !== undefined) {
+      const core = coreOptions(this.options);
+      const budgeted = selectWithinContextBudget(results, {
+        maxTokens: contextBudget,
+        threshold: response.threshold,
+        ...pickDefined({ topK: core.topK, keepFirst: core.keepFirst, neighbors: core.neighbors, minSentences: core.minSentences, tokenBudget: core.tokenBudget, separator: core.separator }),
+      }).results;
+      results = dropIrrelevant ? budgeted.filter((r) => r.keptSentences.length > 0) : budgeted;
+    }
+    if (order === "retrieval") results.sort((a, b) => a.documentIndex - b.documentIndex);
     const output = results.map((result) => {
       const original = documents[result.documentIndex]!;
       const metadata = copyMetadata(original.metadata);
@@ -307,6 +360,17 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
     });
     return { documents: output, results };
   }
+}
+
+/** The core highlight options of compressor options (document-level options removed, defaults applied). */
+function coreOptions(options: SemanticHighlightCompressorOptions): HighlightOptions {
+  const { topN: _topN, dropIrrelevant, order: _order, metadataKey: _key, contextBudget: _budget, ...core } = options;
+  const minSentences = core.minSentences ?? (dropIrrelevant === false ? 1 : 0);
+  return { ...core, minSentences, sortByRerankScore: false };
+}
+
+function pickDefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function stats(response: HighlightResponse, kept: readonly HighlightResult[]): SemanticHighlightStats {

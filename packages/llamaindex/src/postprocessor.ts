@@ -19,9 +19,11 @@ import {
 } from "@llamaindex/core/schema";
 import { extractText } from "@llamaindex/core/utils";
 import {
+  checkOptionNames,
   InvalidInputError,
   SemanticHighlighter,
   selectDocuments,
+  selectWithinContextBudget,
   validateDocumentSelectionOptions,
   validateSelectionOptions,
   type DocumentOrder,
@@ -47,6 +49,9 @@ export type HighlightPassThroughOptions = Pick<
   | "fragmentLength"
   | "maxBatchTokens"
   | "segmentation"
+  | "signal"
+  | "timeoutMs"
+  | "rerankScoreSource"
 >;
 
 /** How returned nodes are ordered (core's document order). */
@@ -88,6 +93,15 @@ export interface SemanticHighlightPostprocessorOptions extends HighlightPassThro
   scoreMode?: ScoreMode;
   /** Metadata key for the highlight details ({@link SemanticHighlightMetadata}). Default `"highlight"`. */
   metadataKey?: string;
+  /**
+   * Most tokens of kept text over **all** nodes of a call (model tokens). Sentences are picked across nodes
+   * by score within this one budget (core's `selectWithinContextBudget`): each returned node's `minSentences`
+   * best sentences first (best-ranked nodes first), then relevant sentences best score first (at most `topK`
+   * per node; with `keepFirst` a node's first sentence comes with its first kept sentence), then `neighbors`.
+   * Applied after `dropIrrelevant` / `topN`; with `dropIrrelevant` a node left with nothing is dropped.
+   * Default: none (each node on its own, `tokenBudget` per node).
+   */
+  contextBudget?: number;
 }
 
 /** Constructor parameters: a loaded highlighter (shared, not owned) plus options. */
@@ -116,6 +130,7 @@ export interface ResolvedNodeOptions {
   order: NodeOrder;
   scoreMode: ScoreMode;
   metadataKey: string;
+  contextBudget: number | undefined;
 }
 
 const PASS_THROUGH_KEYS = [
@@ -132,7 +147,14 @@ const PASS_THROUGH_KEYS = [
   "fragmentLength",
   "maxBatchTokens",
   "segmentation",
+  "signal",
+  "timeoutMs",
+  "rerankScoreSource",
 ] as const satisfies readonly (keyof HighlightPassThroughOptions)[];
+
+const NODE_OPTION_KEYS = ["topN", "dropIrrelevant", "order", "scoreMode", "metadataKey", "contextBudget"] as const;
+/** Every option name of {@link SemanticHighlightPostprocessorOptions}. */
+export const POSTPROCESSOR_OPTION_NAMES: readonly string[] = [...PASS_THROUGH_KEYS, ...NODE_OPTION_KEYS];
 
 /** Node types whose `text` is scored: plain text nodes, documents and index nodes. */
 const TEXT_TYPES: ReadonlySet<string> = new Set<string>([ObjectType.TEXT, ObjectType.DOCUMENT, ObjectType.INDEX]);
@@ -143,7 +165,10 @@ type Entry =
   | { kind: "other"; position: number; input: NodeWithScore };
 
 function resolveNodeOptions(options: SemanticHighlightPostprocessorOptions): ResolvedNodeOptions {
-  const { topN, dropIrrelevant = true, order = "rerank", scoreMode = "rerank", metadataKey = "highlight" } = options;
+  const { topN, dropIrrelevant = true, order = "rerank", scoreMode = "rerank", metadataKey = "highlight", contextBudget } = options;
+  if (contextBudget !== undefined && !(typeof contextBudget === "number" && Number.isInteger(contextBudget) && contextBudget >= 0)) {
+    throw new InvalidInputError(`contextBudget must be a non-negative integer number of tokens (got ${typeof contextBudget === "string" ? `the string ${JSON.stringify(contextBudget)}` : String(contextBudget)})`);
+  }
   try {
     validateDocumentSelectionOptions({ topN, dropIrrelevant, order });
   } catch (error) {
@@ -153,7 +178,7 @@ function resolveNodeOptions(options: SemanticHighlightPostprocessorOptions): Res
     throw new InvalidInputError(`scoreMode must be "rerank" or "retrieval" (got ${String(scoreMode)})`);
   }
   if (typeof metadataKey !== "string" || metadataKey === "") throw new InvalidInputError("metadataKey must be a non-empty string");
-  return { topN, dropIrrelevant, order, scoreMode, metadataKey };
+  return { topN, dropIrrelevant, order, scoreMode, metadataKey, contextBudget };
 }
 
 function pickHighlightOptions(options: SemanticHighlightPostprocessorOptions): HighlightPassThroughOptions {
@@ -256,14 +281,38 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
           "or use `await SemanticHighlightPostprocessor.fromModel(pathOrHubId, options)`",
       );
     }
-    this.highlighter = params.highlighter;
-    this.nodeOptions = Object.freeze(resolveNodeOptions(params));
-    this.highlightOptions = Object.freeze(pickHighlightOptions(params));
-    try {
-      validateSelectionOptions({ ...this.highlightOptions, threshold: this.highlightOptions.threshold ?? this.highlighter.config.threshold });
-    } catch (error) {
-      throw new InvalidInputError((error as Error).message);
+    const { highlighter, ...options } = params;
+    checkOptionNames(options, POSTPROCESSOR_OPTION_NAMES, "SemanticHighlightPostprocessor option");
+    this.highlighter = highlighter;
+    this.nodeOptions = Object.freeze(resolveNodeOptions(options));
+    this.highlightOptions = Object.freeze(pickHighlightOptions(options));
+    if (typeof highlighter.validateOptions === "function") {
+      // Every core option against this model (batchSize: 0, segmentation, maxLength, …) at construction.
+      highlighter.validateOptions(this.callOptions());
+    } else {
+      try {
+        validateSelectionOptions({ ...this.highlightOptions, threshold: this.highlightOptions.threshold ?? this.highlighter.config.threshold });
+      } catch (error) {
+        throw new InvalidInputError((error as Error).message);
+      }
     }
+  }
+
+  /**
+   * A postprocessor with some options replaced (e.g. a per-request `signal` or `timeoutMs`, another
+   * `threshold`) sharing this one's highlighter. Cheap; the copy never disposes the model.
+   */
+  withOptions(overrides: SemanticHighlightPostprocessorOptions): SemanticHighlightPostprocessor {
+    if (overrides === null || typeof overrides !== "object") throw new InvalidInputError("withOptions needs an options object");
+    return new SemanticHighlightPostprocessor({ ...this.nodeOptions, ...this.highlightOptions, ...overrides, highlighter: this.highlighter });
+  }
+
+  /** The options of one highlight call: the pass-through options plus the minimum that dropIrrelevant implies. */
+  private callOptions(): HighlightOptions {
+    const options: HighlightOptions = { ...this.highlightOptions };
+    // Keeping an irrelevant node only makes sense with some of its text.
+    if (!this.nodeOptions.dropIrrelevant && options.minSentences === undefined) options.minSentences = 1;
+    return options;
   }
 
   /**
@@ -271,7 +320,9 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
    * postprocessor that owns it: call {@link dispose} when done.
    */
   static async fromModel(modelPathOrHubId: string, options: SemanticHighlightPostprocessorLoadOptions = {}): Promise<SemanticHighlightPostprocessor> {
+    if (options === null || typeof options !== "object") throw new InvalidInputError("fromModel options must be an object");
     const { runtime, hub, backend, ...rest } = options;
+    checkOptionNames(rest, [...POSTPROCESSOR_OPTION_NAMES, "runtime", "hub", "backend"], "SemanticHighlightPostprocessor option");
     resolveNodeOptions(rest); // fail on a bad option before the (slow) model load
     const loadOptions: HighlighterLoadOptions = {};
     if (runtime !== undefined) loadOptions.runtime = runtime;
@@ -299,6 +350,8 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
     if (nodes.length === 0) return [];
     const { dropIrrelevant, metadataKey, order, scoreMode, topN } = this.nodeOptions;
 
+    // A plain loop: map() skips the holes of a sparse array.
+    for (let i = 0; i < nodes.length; i++) if (!(i in nodes)) throw new InvalidInputError(`nodes[${i}] is missing (sparse array)`);
     const entries: Entry[] = nodes.map((input, position) => {
       const node = input?.node;
       if (!node || typeof node.getContent !== "function") {
@@ -312,9 +365,7 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
     const scored = entries.filter((e): e is Extract<Entry, { kind: "scored" }> => e.kind === "scored");
     let threshold = this.highlightOptions.threshold ?? this.highlighter.config.threshold;
     if (scored.length > 0) {
-      const options: HighlightOptions = { ...this.highlightOptions };
-      // Keeping an irrelevant node only makes sense with some of its text.
-      if (!dropIrrelevant && options.minSentences === undefined) options.minSentences = 1;
+      const options = this.callOptions();
       const response = await this.highlighter.highlight(
         text,
         scored.map((e) => e.node.text),
@@ -331,7 +382,8 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
     const candidates = entries
       .filter((e) => e.kind !== "other")
       .map((entry) => ({ entry, rerankScore: rerankScore(entry), relevant: entry.kind === "scored" && entry.result!.relevant && entry.result!.keptSentences.length > 0 }));
-    const chosen = selectDocuments(candidates, { dropIrrelevant, order: "rerank", ...(topN !== undefined ? { topN } : {}) }).map((c) => c.entry);
+    let chosen: Entry[] = selectDocuments(candidates, { dropIrrelevant, order: "rerank", ...(topN !== undefined ? { topN } : {}) }).map((c) => c.entry);
+    if (this.nodeOptions.contextBudget !== undefined) chosen = this.applyContextBudget(chosen, threshold);
     const kept = [...chosen, ...entries.filter((e) => e.kind === "other")];
     if (order === "retrieval") kept.sort((a, b) => a.position - b.position);
 
@@ -342,6 +394,25 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
       const details = highlightMetadata(e.result!, threshold, e.input.score);
       return withScore(prunedCopy(e.node, e.result!.prunedText, metadataKey, details), score);
     });
+  }
+
+  /** Re-selects the sentences of the chosen scored nodes within the call's context budget. */
+  private applyContextBudget(chosen: Entry[], threshold: number): Entry[] {
+    const scored = chosen.filter((e): e is Extract<Entry, { kind: "scored" }> => e.kind === "scored");
+    const call = this.callOptions();
+    const defined = Object.fromEntries(
+      Object.entries({ topK: call.topK, keepFirst: call.keepFirst, neighbors: call.neighbors, minSentences: call.minSentences, tokenBudget: call.tokenBudget, separator: call.separator }).filter(
+        ([, v]) => v !== undefined,
+      ),
+    );
+    const { results } = selectWithinContextBudget(
+      scored.map((e) => e.result!),
+      { maxTokens: this.nodeOptions.contextBudget!, threshold, ...defined },
+    );
+    const budgeted = new Map(scored.map((e, k) => [e, { ...e, result: results[k]! }]));
+    return chosen
+      .map((e) => budgeted.get(e as Extract<Entry, { kind: "scored" }>) ?? e)
+      .filter((e) => !this.nodeOptions.dropIrrelevant || e.kind !== "scored" || e.result!.keptSentences.length > 0);
   }
 
   /** Frees the model if this postprocessor loaded it ({@link fromModel}); a shared highlighter is left alone. */

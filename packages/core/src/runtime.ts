@@ -29,7 +29,8 @@ export interface RuntimeOptions {
 
 /** Names of the graph's outputs that the pipeline reads. */
 export interface OutputNames {
-  pruning: string;
+  /** The per-token pruning output, or `null` for a rerank-only model (then `ranking` is required). */
+  pruning: string | null;
   /** `undefined` means: use it when the graph has an output of this name. `null` means none. */
   ranking: string | null;
   /** Whether the config insisted on the ranking output. */
@@ -43,11 +44,12 @@ export class OnnxModelSession {
   /** Name of the ranking output in use, or `null`. */
   readonly rankingOutput: string | null;
   private readonly session: ort.InferenceSession;
-  private readonly pruningOutput: string;
+  /** Name of the pruning output, or `null` for a rerank-only model. */
+  readonly pruningOutput: string | null;
   private queue: Promise<unknown> = Promise.resolve();
   private released = false;
 
-  private constructor(session: ort.InferenceSession, pruningOutput: string, rankingOutput: string | null) {
+  private constructor(session: ort.InferenceSession, pruningOutput: string | null, rankingOutput: string | null) {
     this.session = session;
     this.pruningOutput = pruningOutput;
     this.rankingOutput = rankingOutput;
@@ -81,10 +83,13 @@ export class OnnxModelSession {
     }
     const unknownInputs = session.inputNames.filter((n) => !(KNOWN_INPUT_NAMES as readonly string[]).includes(n));
     if (unknownInputs.length > 0) problems.push(`unexpected inputs ${unknownInputs.map((n) => `"${n}"`).join(", ")}`);
-    if (!session.outputNames.includes(outputs.pruning)) problems.push(`missing output "${outputs.pruning}"`);
+    if (outputs.pruning !== null && !session.outputNames.includes(outputs.pruning)) problems.push(`missing output "${outputs.pruning}"`);
     let ranking = outputs.ranking;
+    if (outputs.pruning === null && ranking === null) problems.push("the config names neither a pruning nor a ranking output");
     if (ranking !== null && !session.outputNames.includes(ranking)) {
-      if (outputs.rankingRequired) problems.push(`missing output "${ranking}" named by highlight_config.json`);
+      if (outputs.rankingRequired || outputs.pruning === null) {
+        problems.push(`missing output "${ranking}" named by the model config${outputs.pruning === null ? " (a rerank-only model: it is the only output read)" : ""}`);
+      }
       ranking = null;
     }
     if (problems.length > 0) {
@@ -116,7 +121,7 @@ export class OnnxModelSession {
       if (data.length !== batchSize * sequenceLength) throw new InferenceError(`input "${name}" has ${data.length} values, expected ${batchSize} × ${sequenceLength}`);
       feeds[name] = new ort.Tensor("int64", data, dims);
     }
-    const fetches = this.rankingOutput ? [this.pruningOutput, this.rankingOutput] : [this.pruningOutput];
+    const fetches = [this.pruningOutput, this.rankingOutput].filter((name): name is string => name !== null);
     let out: ort.InferenceSession.ReturnType;
     try {
       out = await this.session.run(feeds, fetches);
@@ -136,11 +141,15 @@ export class OnnxModelSession {
 }
 
 /** Checks the graph's outputs against the contract and returns them as flat arrays. */
-function checkOutputs(out: ort.InferenceSession.ReturnType, pruningOutput: string, rankingOutput: string | null, batchSize: number, sequenceLength: number): BatchOutput {
-  const pruning = out[pruningOutput]!;
-  const expected = [batchSize, sequenceLength, 2];
-  if (pruning.type !== "float32" || pruning.dims.length !== 3 || pruning.dims.some((d, i) => d !== expected[i])) {
-    throw new InferenceError(`output "${pruningOutput}" is ${pruning.type} [${pruning.dims.join(", ")}], expected float32 [${expected.join(", ")}]`);
+function checkOutputs(out: ort.InferenceSession.ReturnType, pruningOutput: string | null, rankingOutput: string | null, batchSize: number, sequenceLength: number): BatchOutput {
+  let pruningLogits: Float32Array | null = null;
+  if (pruningOutput !== null) {
+    const pruning = out[pruningOutput]!;
+    const expected = [batchSize, sequenceLength, 2];
+    if (pruning.type !== "float32" || pruning.dims.length !== 3 || pruning.dims.some((d, i) => d !== expected[i])) {
+      throw new InferenceError(`output "${pruningOutput}" is ${pruning.type} [${pruning.dims.join(", ")}], expected float32 [${expected.join(", ")}]`);
+    }
+    pruningLogits = pruning.data as Float32Array;
   }
   let rankingLogits: Float32Array | null = null;
   if (rankingOutput) {
@@ -150,5 +159,5 @@ function checkOutputs(out: ort.InferenceSession.ReturnType, pruningOutput: strin
     }
     rankingLogits = ranking.data as Float32Array;
   }
-  return { pruningLogits: pruning.data as Float32Array, rankingLogits };
+  return { pruningLogits, rankingLogits };
 }

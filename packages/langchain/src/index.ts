@@ -19,3 +19,5 @@ export type {
 } from "./compressor.js";
 export { copyMetadata, highlightMetadata } from "./metadata.js";
 export type { HighlightedSentence, SemanticHighlightMetadata } from "./metadata.js";
+export { CrossEncoderReranker, RELEVANCE_SCORE_KEY } from "./reranker.js";
+export type { CrossEncoderRerankerFields, CrossEncoderRerankerOptions } from "./reranker.js";

@@ -19,3 +19,5 @@ export type {
   SemanticHighlightPostprocessorParams,
 } from "./postprocessor.js";
 export type { HighlightedSentence, SemanticHighlightMetadata } from "./metadata.js";
+export { CrossEncoderReranker } from "./reranker.js";
+export type { CrossEncoderRerankerOptions, CrossEncoderRerankerParams } from "./reranker.js";

@@ -60,7 +60,7 @@ function summary(result: ConversionResult): string {
   const lines = [
     `converted ${result.layout} checkpoint → ${result.directory}`,
     `  ranking head: ${result.rankingHead.length ? result.rankingHead.join(", ") : "none (pruning_logits only)"}`,
-    `  pruning head: ${result.pruningHead}`,
+    `  pruning head: ${result.pruningHead ?? "none (rerank-only: scores documents, not sentences)"}`,
     `  max_length ${result.maxLength} (${result.sources.maxLength}), threshold ${result.threshold} (${result.sources.threshold})`,
     `  weights: ${weights}; tokenizer: ${result.tokenizer}`,
   ];

@@ -55,14 +55,15 @@ export async function startKServeServer(directory: string, options: KServeServer
     options.runtime,
   );
   const name = options.name ?? files.config.name;
-  const outputs = session.rankingOutput ? [files.config.pruningOutput, session.rankingOutput] : [files.config.pruningOutput];
+  const pruningOutput = files.config.pruningOutput;
+  const outputs = [pruningOutput, session.rankingOutput].filter((n): n is string => n !== null);
   const metadata: V2ModelMetadata = {
     name,
     versions: ["1"],
     platform: "onnxruntime_onnx",
     inputs: session.inputNames.map((n) => ({ name: n, datatype: "INT64", shape: [-1, -1] })),
     outputs: [
-      { name: files.config.pruningOutput, datatype: "FP32", shape: [-1, -1, 2] },
+      ...(pruningOutput !== null ? [{ name: pruningOutput, datatype: "FP32", shape: [-1, -1, 2] }] : []),
       ...(session.rankingOutput ? [{ name: session.rankingOutput, datatype: "FP32", shape: [-1, 1] }] : []),
     ],
   };
@@ -117,7 +118,7 @@ export async function startKServeServer(directory: string, options: KServeServer
     const asked = request.outputs ?? outputs.map((n) => ({ name: n, binary: false }));
     const result: V2Tensor[] = [];
     for (const o of asked) {
-      if (o.name === files.config.pruningOutput) result.push({ name: o.name, shape: [batchSize, sequenceLength, 2], datatype: "FP32", data: output.pruningLogits });
+      if (o.name === pruningOutput && output.pruningLogits) result.push({ name: o.name, shape: [batchSize, sequenceLength, 2], datatype: "FP32", data: output.pruningLogits });
       else if (o.name === session.rankingOutput && output.rankingLogits) result.push({ name: o.name, shape: [batchSize, 1], datatype: "FP32", data: output.rankingLogits });
       else return send(res, 400, { error: `unknown output "${o.name}"` });
     }

@@ -44,7 +44,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export class RemoteBackend implements InferenceBackend {
   readonly info: BackendInfo;
   private readonly options: Required<Omit<RemoteBackendOptions, "version" | "headers">> & Pick<RemoteBackendOptions, "version" | "headers">;
-  private readonly outputs: { pruning: string; ranking: string | null };
+  private readonly outputs: { pruning: string | null; ranking: string | null };
   private readonly queue: JobQueue<{ inputs: ModelInputs; signal: AbortSignal | undefined }, BatchOutput>;
   private readonly disposer = new AbortController();
 
@@ -114,7 +114,7 @@ export class RemoteBackend implements InferenceBackend {
   private async infer(inputs: ModelInputs, signal: AbortSignal | undefined): Promise<BatchOutput> {
     const { batchSize, sequenceLength } = inputs;
     const tensors: V2Tensor[] = this.info.inputNames.map((name) => ({ name, shape: [batchSize, sequenceLength], datatype: "INT64", data: inputs.tensors[name]! }));
-    const wanted = this.outputs.ranking ? [this.outputs.pruning, this.outputs.ranking] : [this.outputs.pruning];
+    const wanted = [this.outputs.pruning, this.outputs.ranking].filter((name): name is string => name !== null);
     const { body, headers } = encodeInferRequest(tensors, wanted, this.options.binary);
     const url = this.options.url + modelPath(this.options.model, this.options.version) + "/infer";
     const signals = [this.disposer.signal, ...(signal ? [signal] : [])];
@@ -137,10 +137,14 @@ export class RemoteBackend implements InferenceBackend {
       if (error instanceof V2ProtocolError) throw new RemoteInferenceError(url, `the response breaks the V2 protocol: ${error.message}`, response.status);
       throw error;
     }
-    const pruning = decoded.tensors.find((t) => t.name === this.outputs.pruning);
-    const expected = [batchSize, sequenceLength, 2];
-    if (!pruning || pruning.datatype !== "FP32" || pruning.shape.length !== 3 || pruning.shape.some((d, i) => d !== expected[i])) {
-      throw new RemoteInferenceError(url, `output "${this.outputs.pruning}" missing or not FP32 [${expected.join(", ")}]`, response.status);
+    let pruningLogits: Float32Array | null = null;
+    if (this.outputs.pruning !== null) {
+      const pruning = decoded.tensors.find((t) => t.name === this.outputs.pruning);
+      const expected = [batchSize, sequenceLength, 2];
+      if (!pruning || pruning.datatype !== "FP32" || pruning.shape.length !== 3 || pruning.shape.some((d, i) => d !== expected[i])) {
+        throw new RemoteInferenceError(url, `output "${this.outputs.pruning}" missing or not FP32 [${expected.join(", ")}]`, response.status);
+      }
+      pruningLogits = pruning.data as Float32Array;
     }
     let rankingLogits: Float32Array | null = null;
     if (this.outputs.ranking) {
@@ -150,12 +154,12 @@ export class RemoteBackend implements InferenceBackend {
       }
       rankingLogits = ranking.data as Float32Array;
     }
-    return { pruningLogits: pruning.data as Float32Array, rankingLogits };
+    return { pruningLogits, rankingLogits };
   }
 }
 
 /** Checks server metadata against the contract; returns what the backend feeds and reads. */
-function checkMetadata(metadata: V2ModelMetadata, outputs: OutputNames, url: string, parallelism: number): { info: BackendInfo; names: { pruning: string; ranking: string | null } } {
+function checkMetadata(metadata: V2ModelMetadata, outputs: OutputNames, url: string, parallelism: number): { info: BackendInfo; names: { pruning: string | null; ranking: string | null } } {
   const problems: string[] = [];
   const inputs = Array.isArray(metadata?.inputs) ? metadata.inputs : [];
   const outs = Array.isArray(metadata?.outputs) ? metadata.outputs : [];
@@ -164,14 +168,16 @@ function checkMetadata(metadata: V2ModelMetadata, outputs: OutputNames, url: str
     if (!(KNOWN_INPUT_NAMES as readonly string[]).includes(input.name)) problems.push(`unexpected input "${input.name}"`);
     else if (input.datatype !== "INT64") problems.push(`input "${input.name}" is ${input.datatype}, expected INT64`);
   }
-  const pruning = outs.find((o) => o.name === outputs.pruning);
-  if (!pruning) problems.push(`missing output "${outputs.pruning}"`);
+  const pruning = outputs.pruning === null ? undefined : outs.find((o) => o.name === outputs.pruning);
+  if (outputs.pruning === null) {
+    // rerank-only model: the ranking output is all there is (checked below)
+  } else if (!pruning) problems.push(`missing output "${outputs.pruning}"`);
   else if (pruning.datatype !== "FP32" || pruning.shape.length !== 3 || (pruning.shape[2] !== 2 && pruning.shape[2] !== -1)) {
     problems.push(`output "${outputs.pruning}" is ${pruning.datatype} [${pruning.shape.join(", ")}], expected FP32 [-1, -1, 2]`);
   }
   let ranking: string | null = outputs.ranking;
   if (ranking !== null && !outs.some((o) => o.name === ranking)) {
-    if (outputs.rankingRequired) problems.push(`missing output "${ranking}" named by highlight_config.json`);
+    if (outputs.rankingRequired || outputs.pruning === null) problems.push(`missing output "${ranking}" named by highlight_config.json`);
     ranking = null;
   }
   if (problems.length > 0) {

@@ -76,7 +76,8 @@ export async function writeTritonRepository(modelFolder: string, repository: str
     }
   }
 
-  const outputs = ranking ? [files.config.pruningOutput, ranking] : [files.config.pruningOutput];
+  const pruningOutput = files.config.pruningOutput;
+  const outputs = [pruningOutput, ranking].filter((n): n is string => n !== null);
   const lines = [
     `# Written by semantic-highlight triton-repo from ${files.directory}`,
     `# Inputs and outputs follow the semantic-highlight model contract; batch is the first (implicit) dimension.`,
@@ -89,7 +90,7 @@ export async function writeTritonRepository(modelFolder: string, repository: str
     "]",
     "output [",
     [
-      `  {\n    name: "${files.config.pruningOutput}"\n    data_type: TYPE_FP32\n    dims: [ -1, 2 ]\n  }`,
+      ...(pruningOutput !== null ? [`  {\n    name: "${pruningOutput}"\n    data_type: TYPE_FP32\n    dims: [ -1, 2 ]\n  }`] : []),
       ...(ranking ? [`  {\n    name: "${ranking}"\n    data_type: TYPE_FP32\n    dims: [ 1 ]\n  }`] : []),
     ].join(",\n"),
     "]",

@@ -26,8 +26,8 @@ export interface ModelInputs {
 
 /** Logits of one batch, flat and row-major. */
 export interface BatchOutput {
-  /** `[batch, seq, 2]`: softmax(...)[1] is a token's keep probability. */
-  pruningLogits: Float32Array;
+  /** `[batch, seq, 2]`: softmax(...)[1] is a token's keep probability; `null` for a rerank-only model (no pruning output). */
+  pruningLogits: Float32Array | null;
   /** `[batch]` (the graph's `[batch, 1]` ranking output), or `null` when the model has none. */
   rankingLogits: Float32Array | null;
 }

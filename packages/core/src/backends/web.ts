@@ -33,7 +33,8 @@ export interface WebBackendOptions {
 
 /** Names of the graph outputs the pipeline reads (from `highlight_config.json`). */
 export interface WebOutputNames {
-  pruning: string;
+  /** The pruning output's name, or `null` for a rerank-only model (then `ranking` is required). */
+  pruning: string | null;
   /** The ranking output's name, or `null` when the model has none. */
   ranking: string | null;
   /** Whether the config insisted on the ranking output (a missing one is then an error). */
@@ -61,12 +62,12 @@ export class WebBackend implements InferenceBackend {
   /** The execution provider in use: `"wasm"` or `"webgpu"`. */
   readonly device: "wasm" | "webgpu";
   private readonly session: ort.InferenceSession;
-  private readonly pruningOutput: string;
+  private readonly pruningOutput: string | null;
   private readonly rankingOutput: string | null;
   private readonly queue: JobQueue<ModelInputs, BatchOutput>;
   private released = false;
 
-  private constructor(session: ort.InferenceSession, device: "wasm" | "webgpu", pruningOutput: string, rankingOutput: string | null, maxQueued: number) {
+  private constructor(session: ort.InferenceSession, device: "wasm" | "webgpu", pruningOutput: string | null, rankingOutput: string | null, maxQueued: number) {
     this.session = session;
     this.device = device;
     this.pruningOutput = pruningOutput;
@@ -98,10 +99,11 @@ export class WebBackend implements InferenceBackend {
     for (const name of ["input_ids", "attention_mask"]) if (!session.inputNames.includes(name)) problems.push(`missing input "${name}"`);
     const unknownInputs = session.inputNames.filter((n) => !(KNOWN_INPUT_NAMES as readonly string[]).includes(n));
     if (unknownInputs.length > 0) problems.push(`unexpected inputs ${unknownInputs.map((n) => `"${n}"`).join(", ")}`);
-    if (!session.outputNames.includes(outputs.pruning)) problems.push(`missing output "${outputs.pruning}"`);
+    if (outputs.pruning !== null && !session.outputNames.includes(outputs.pruning)) problems.push(`missing output "${outputs.pruning}"`);
     let ranking = outputs.ranking;
+    if (outputs.pruning === null && ranking === null) problems.push("the config names neither a pruning nor a ranking output");
     if (ranking !== null && !session.outputNames.includes(ranking)) {
-      if (outputs.rankingRequired) problems.push(`missing output "${ranking}" named by highlight_config.json`);
+      if (outputs.rankingRequired || outputs.pruning === null) problems.push(`missing output "${ranking}" named by highlight_config.json`);
       ranking = null;
     }
     if (problems.length > 0) {
@@ -130,20 +132,23 @@ export class WebBackend implements InferenceBackend {
       if (data.length !== batchSize * sequenceLength) throw new InferenceError(`input "${name}" has ${data.length} values, expected ${batchSize} × ${sequenceLength}`);
       feeds[name] = new ort.Tensor("int64", data, [batchSize, sequenceLength]);
     }
-    const fetches = this.rankingOutput ? [this.pruningOutput, this.rankingOutput] : [this.pruningOutput];
+    const fetches = [this.pruningOutput, this.rankingOutput].filter((n): n is string => n !== null);
     let out: ort.InferenceSession.ReturnType;
     try {
       out = await this.session.run(feeds, fetches);
     } catch (cause) {
       throw new InferenceError(`onnxruntime-web failed on a batch of ${batchSize} × ${sequenceLength} tokens: ${(cause as Error).message}`, { cause });
     }
-    const pruning = out[this.pruningOutput]!;
-    const expected = [batchSize, sequenceLength, 2];
-    if (pruning.type !== "float32" || pruning.dims.length !== 3 || pruning.dims.some((d, i) => d !== expected[i])) {
-      throw new InferenceError(`output "${this.pruningOutput}" is ${pruning.type} [${pruning.dims.join(", ")}], expected float32 [${expected.join(", ")}]`);
+    let pruningLogits: Float32Array | null = null;
+    if (this.pruningOutput !== null) {
+      const pruning = out[this.pruningOutput]!;
+      const expected = [batchSize, sequenceLength, 2];
+      if (pruning.type !== "float32" || pruning.dims.length !== 3 || pruning.dims.some((d, i) => d !== expected[i])) {
+        throw new InferenceError(`output "${this.pruningOutput}" is ${pruning.type} [${pruning.dims.join(", ")}], expected float32 [${expected.join(", ")}]`);
+      }
+      // WebGPU outputs may live on the GPU: getData() downloads them (a no-op copy on the CPU).
+      pruningLogits = (await pruning.getData()) as Float32Array;
     }
-    // WebGPU outputs may live on the GPU: getData() downloads them (a no-op copy on the CPU).
-    const pruningLogits = (await pruning.getData()) as Float32Array;
     let rankingLogits: Float32Array | null = null;
     if (this.rankingOutput) {
       const ranking = out[this.rankingOutput]!;

@@ -18,8 +18,10 @@ async function handle(model: LoadedModel, message: ToWorker): Promise<void> {
     if (message.type === "run") {
       const output = await model.session.run({ batchSize: message.batchSize, sequenceLength: message.sequenceLength, tensors: message.tensors });
       // The output buffers belong to this run: move them to the caller instead of copying.
-      const transfer = [output.pruningLogits.buffer as ArrayBuffer];
-      if (output.rankingLogits && output.rankingLogits.buffer !== output.pruningLogits.buffer) transfer.push(output.rankingLogits.buffer as ArrayBuffer);
+      const transfer: ArrayBuffer[] = [];
+      for (const logits of [output.pruningLogits, output.rankingLogits]) {
+        if (logits && !transfer.includes(logits.buffer as ArrayBuffer)) transfer.push(logits.buffer as ArrayBuffer);
+      }
       post({ type: "result", id: message.id, pruningLogits: output.pruningLogits, rankingLogits: output.rankingLogits }, transfer);
     } else {
       const documents = message.documents.map((source) => {

@@ -29,7 +29,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: "ready"; inputNames: ModelInputName[]; hasRankingOutput: boolean }
   | { type: "init-error"; error: SerializedError }
-  | { type: "result"; id: number; pruningLogits: Float32Array; rankingLogits: Float32Array | null }
+  | { type: "result"; id: number; pruningLogits: Float32Array | null; rankingLogits: Float32Array | null }
   | { type: "prepared"; id: number; documents: PackedPreparation[] }
   | { type: "error"; id: number; error: SerializedError };
 

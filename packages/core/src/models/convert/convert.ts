@@ -43,6 +43,12 @@ export interface ConvertOptions {
   pruningHeadPrefix?: string;
   /** Convert a checkpoint without a ranking head (no `ranking_logits` output). */
   allowMissingRankingHead?: boolean;
+  /**
+   * Convert the encoder and ranking head only (a rerank-only folder, `"pruning_output": null`), ignoring any
+   * pruning head. A plain `XLMRobertaForSequenceClassification` checkpoint (bge-reranker-v2-m3) is converted
+   * this way without asking.
+   */
+  rerankOnly?: boolean;
   /** Override the block length (default: the checkpoint config's `max_length`, else 512 as the reference). */
   maxLength?: number;
   /** Override the default threshold (default: the reference's rule, see {@link CheckpointConfig.threshold}). */
@@ -67,8 +73,8 @@ export interface ConversionResult {
   layout: LayoutKind;
   /** Checkpoint names of the ranking head, empty when none. */
   rankingHead: string[];
-  /** Checkpoint prefix of the pruning head. */
-  pruningHead: string;
+  /** Checkpoint prefix of the pruning head; `null` for a rerank-only conversion. */
+  pruningHead: string | null;
   /** `max_length` and `threshold` written, and where they came from. */
   maxLength: number;
   threshold: number;
@@ -145,8 +151,9 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
   const layout = detectLayout(tensors, config.encoder.hidden, source, {
     ...(options.pruningHeadPrefix ? { pruningHeadPrefix: options.pruningHeadPrefix } : {}),
     ...(options.allowMissingRankingHead ? { allowMissingRankingHead: true } : {}),
+    ...(options.rerankOnly ? { rerankOnly: true } : {}),
   });
-  const expected = expectedTensorShapes(config.encoder, layout.hasRankingHead);
+  const expected = expectedTensorShapes(config.encoder, layout.hasRankingHead, layout.hasPruningHead);
   checkShapes(layout, expected, source);
   for (const name of expected.keys()) {
     const entry = layout.tensors.get(name)!;
@@ -156,8 +163,16 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
   }
 
   const warnings: string[] = [];
-  let maxLength = options.maxLength ?? config.maxLength;
   const positions = config.encoder.maxPositionEmbeddings - config.encoder.padTokenId - 1;
+  let maxLength = options.maxLength ?? config.maxLength;
+  let maxLengthFrom: string = options.maxLength !== undefined ? "option" : config.sources.maxLength;
+  if (!layout.hasPruningHead && options.maxLength === undefined && config.sources.maxLength === "default") {
+    // A reranker is used at its tokenizer's model_max_length (sentence-transformers), else its positions
+    // (8192 for bge-reranker-v2-m3), not the Provence block default of 512.
+    const tokenizerMax = await readTokenizerMaxLength(path.join(source, "tokenizer_config.json"));
+    maxLength = tokenizerMax !== undefined ? Math.min(tokenizerMax, positions) : positions;
+    maxLengthFrom = tokenizerMax !== undefined ? "tokenizer_config" : "max_position_embeddings";
+  }
   if (maxLength > positions) {
     warnings.push(`max_length ${maxLength} exceeds the ${positions} positions the encoder has; using ${positions}`);
     maxLength = positions;
@@ -240,6 +255,7 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
     const name = options.name ?? path.basename(source);
     const model = buildXlmrModel(config.encoder, ordered, {
       ranking: layout.hasRankingHead,
+      pruning: layout.hasPruningHead,
       docString: `Converted from the Hugging Face checkpoint ${name} (${layout.kind} layout) by @semantic-highlight/core convertCheckpoint.`,
       metadata: { source_layout: layout.kind, max_length: String(maxLength) },
     });
@@ -256,7 +272,7 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
       model_file: "model.onnx",
       max_length: maxLength,
       threshold,
-      pruning_output: "pruning_logits",
+      pruning_output: layout.hasPruningHead ? "pruning_logits" : null,
       ranking_output: layout.hasRankingHead ? "ranking_logits" : null,
       architecture: "xlm-roberta",
       languages: options.languages ?? ["en", "zh"],
@@ -265,7 +281,7 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
       external_data: weightFiles.map((f) => f.file),
       conversion: {
         layout: layout.kind,
-        max_length_from: options.maxLength !== undefined ? "option" : config.sources.maxLength,
+        max_length_from: maxLengthFrom,
         threshold_from: options.threshold !== undefined ? "option" : config.sources.threshold,
         weights: weightFiles,
       },
@@ -298,6 +314,17 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/** `model_max_length` of a tokenizer_config.json when present and plausible (HF writes 1e30 for "unknown"). */
+async function readTokenizerMaxLength(file: string): Promise<number | undefined> {
+  if (!existsSync(file)) return undefined;
+  try {
+    const value = (JSON.parse(await readFile(file, "utf8")) as { model_max_length?: unknown }).model_max_length;
+    return typeof value === "number" && Number.isInteger(value) && value >= 8 && value <= 1_000_000 ? value : undefined;
+  } catch {
+    return undefined;
   }
 }
 

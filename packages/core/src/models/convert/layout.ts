@@ -8,7 +8,10 @@
  *   + a pruning head (`pruning_head.`, `token_classifier.`, … or the only `[2, hidden]` Linear left);
  * - **XProvence** (naver): `roberta.pooler.dense` + `classifier` Linear(hidden, 1) on the pooler output,
  *   pruning head `token_classifier`; mapped as pooler.dense → classifier.dense, classifier → out_proj
- *   (tanh(dense(h₀)) then a Linear: the same computation).
+ *   (tanh(dense(h₀)) then a Linear: the same computation);
+ * - **rerank-only**: a cross-encoder reranker (HF `XLMRobertaForSequenceClassification` with num_labels 1,
+ *   e.g. bge-reranker-v2-m3): `roberta.*` + `classifier.{dense,out_proj}.*` and nothing else — no pruning
+ *   head, so the converted folder scores documents only (`"pruning_output": null`).
  *
  * The encoder is found by its `…embeddings.word_embeddings.weight` key, whatever its prefix.
  */
@@ -16,7 +19,7 @@ import { ConversionError } from "../../errors.js";
 import type { TensorEntry } from "./safetensors.js";
 
 /** Which family member the tensor names look like. */
-export type LayoutKind = "open-provence" | "flat" | "xprovence";
+export type LayoutKind = "open-provence" | "flat" | "xprovence" | "rerank-only";
 
 /** The checkpoint tensor behind each canonical parameter of the converted model. */
 export interface CheckpointLayout {
@@ -32,8 +35,10 @@ export interface CheckpointLayout {
   hasRankingHead: boolean;
   /** Checkpoint names of the ranking head, for the report. */
   rankingHeadSource: string[];
-  /** Checkpoint prefix of the pruning head Linear, e.g. `pruning_head.classifier.`. */
-  pruningHeadSource: string;
+  /** Whether a pruning head was found (false for a rerank-only checkpoint). */
+  hasPruningHead: boolean;
+  /** Checkpoint prefix of the pruning head Linear, e.g. `pruning_head.classifier.`; `null` for a rerank-only checkpoint. */
+  pruningHeadSource: string | null;
   /** Checkpoint tensors that were not used (ignored buffers such as position_ids are not listed). */
   unusedKeys: string[];
 }
@@ -65,6 +70,12 @@ export interface DetectLayoutOptions {
   pruningHeadPrefix?: string;
   /** Accept a checkpoint without a ranking head (the graph then has no `ranking_logits`). */
   allowMissingRankingHead?: boolean;
+  /**
+   * Convert the encoder and the ranking head only, ignoring any pruning head (a rerank-only folder). Without
+   * it, a checkpoint with a ranking head, no pruning head and no unrecognised tensors (a plain
+   * `XLMRobertaForSequenceClassification`) is converted rerank-only too.
+   */
+  rerankOnly?: boolean;
 }
 
 /**
@@ -146,6 +157,23 @@ export function detectLayout(all: Map<string, TensorEntry>, hidden: number, sour
     );
   }
 
+  if (options.rerankOnly && !hasRankingHead) {
+    throw new ConversionError("NO_RANKING_HEAD", source, `rerankOnly was asked but the checkpoint has no ranking head. Non-encoder tensors: ${describe(rest.values())}`);
+  }
+  const rerankOnlyLayout = (): CheckpointLayout => ({
+    kind: "rerank-only",
+    encoderPrefix: enc,
+    tensors,
+    hasRankingHead,
+    rankingHeadSource,
+    hasPruningHead: false,
+    pruningHeadSource: null,
+    unusedKeys: [...rest.keys()].sort(),
+  });
+  if (options.rerankOnly) return rerankOnlyLayout();
+  // A plain sequence classifier (bge-reranker-v2-m3): a ranking head and nothing unrecognised left over.
+  if (hasRankingHead && rest.size === 0 && !options.pruningHeadPrefix) return rerankOnlyLayout();
+
   // Pruning head: a Linear(hidden, 2) under a known prefix (itself or one level below), else the only one left.
   const candidates = options.pruningHeadPrefix ? [options.pruningHeadPrefix] : COMMON_PRUNING_PREFIXES;
   let found: { prefix: string; weight: TensorEntry; bias: TensorEntry } | null = null;
@@ -182,7 +210,7 @@ export function detectLayout(all: Map<string, TensorEntry>, hidden: number, sour
       "NO_PRUNING_HEAD",
       source,
       `pruning head not found (tried prefixes ${candidates.join(", ")}; and no single Linear(${hidden}, 2) outside the encoder). ` +
-        `Pass pruningHeadPrefix (CLI: --pruning-head-prefix). Non-encoder tensors: ${describe(rest.values())}`,
+        `Pass pruningHeadPrefix (CLI: --pruning-head-prefix)${hasRankingHead ? ", or rerankOnly to convert the reranker alone" : ""}. Non-encoder tensors: ${describe(rest.values())}`,
     );
   }
   tensors.set("pruning_head.weight", found.weight);
@@ -195,6 +223,7 @@ export function detectLayout(all: Map<string, TensorEntry>, hidden: number, sour
     tensors,
     hasRankingHead,
     rankingHeadSource,
+    hasPruningHead: true,
     pruningHeadSource: found.prefix,
     unusedKeys: [...rest.keys()].sort(),
   };

@@ -17,8 +17,8 @@ export const XLMR_OPSET = 17;
 /** IR version matching opset 17 (ONNX 1.12+). */
 export const XLMR_IR_VERSION = 8;
 
-/** Canonical parameter name → expected shape, for the converted model (ranking head optional). */
-export function expectedTensorShapes(c: EncoderConfig, ranking: boolean): Map<string, number[]> {
+/** Canonical parameter name → expected shape, for the converted model (each head optional). */
+export function expectedTensorShapes(c: EncoderConfig, ranking: boolean, pruning = true): Map<string, number[]> {
   const h = c.hidden;
   const shapes = new Map<string, number[]>([
     ["roberta.embeddings.word_embeddings.weight", [c.vocabSize, h]],
@@ -44,8 +44,10 @@ export function expectedTensorShapes(c: EncoderConfig, ranking: boolean): Map<st
     shapes.set(`${p}output.LayerNorm.weight`, [h]);
     shapes.set(`${p}output.LayerNorm.bias`, [h]);
   }
-  shapes.set("pruning_head.weight", [2, h]);
-  shapes.set("pruning_head.bias", [2]);
+  if (pruning) {
+    shapes.set("pruning_head.weight", [2, h]);
+    shapes.set("pruning_head.bias", [2]);
+  }
   if (ranking) {
     shapes.set("classifier.dense.weight", [h, h]);
     shapes.set("classifier.dense.bias", [h]);
@@ -92,6 +94,8 @@ function tensorInfo(name: string, elemType: OnnxValueInfo["type"]["tensorType"][
 export interface XlmrGraphOptions {
   /** Emit `ranking_logits` (the checkpoint has a ranking head). */
   ranking: boolean;
+  /** Emit `pruning_logits` (default true; false for a rerank-only checkpoint). */
+  pruning?: boolean;
   /** `producer_version` / doc string details. */
   docString?: string;
   /** Extra `metadata_props`. */
@@ -174,9 +178,11 @@ export function buildXlmrModel(c: EncoderConfig, weights: Map<string, OnnxTensor
     x = layerNorm(g.node("Add", [linear(gelu, `${p}.output.dense`), attention]), `${p}.output.LayerNorm`);
   }
 
-  const outputs = [tensorInfo("pruning_logits", OnnxDataType.FLOAT, ["batch", "seq", 2])];
-  const pruning = linear(x, "pruning_head");
-  g.node("Identity", [pruning], [], "pruning_logits");
+  const outputs: OnnxValueInfo[] = [];
+  if (options.pruning !== false) {
+    outputs.push(tensorInfo("pruning_logits", OnnxDataType.FLOAT, ["batch", "seq", 2]));
+    g.node("Identity", [linear(x, "pruning_head")], [], "pruning_logits");
+  }
   if (options.ranking) {
     const first = g.node("Gather", [x, "zero_index"], [int("axis", 1)]); // [batch, hidden]: the <s> token
     const dense = g.node("Tanh", [linear(first, "classifier.dense")]);

@@ -171,7 +171,7 @@ if (sections.has("throughput")) {
   const base = rows[0]!.docsPerSecond;
   md.push("## Throughput: in-process vs worker", "", `${throughputDocs} documents of ~${throughputTokens} tokens, ${perCall} per call, calls one after another; median of ${repeats} interleaved runs.`, "");
   md.push("| backend | documents/s | vs in-process |", "|---|---|---|");
-  for (const row of rows) md.push(`| ${row.variant} | ${r(row.docsPerSecond)} | ${r((row.docsPerSecond / base) * 100)} % |`);
+  for (const row of rows) md.push(`| ${row.variant} | ${r(row.docsPerSecond, 3)} | ${r((row.docsPerSecond / base) * 100)} % |`);
   md.push("");
 }
 

@@ -236,7 +236,7 @@ describe("the program", () => {
     const { code, stdout } = await run(["--help"]);
     expect(code).toBe(0);
     for (const command of ["highlight", "eval", "demo"]) expect(stdout).toContain(command);
-    expect(createProgram(memoryIo()).commands.map((c) => c.name())).toEqual(["highlight", "eval", "demo", "convert", "triton-repo"]);
+    expect(createProgram(memoryIo()).commands.map((c) => c.name())).toEqual(["highlight", "eval", "demo", "convert", "triton-repo", "calibrate", "rerank-eval"]);
   });
 
   it("an unknown command is a usage error", async () => {

@@ -1,6 +1,13 @@
 /**
  * Documents for `semantic-highlight demo`: short original texts (paraphrased encyclopaedic facts) on varied
  * topics, each with a query that one or two of its sentences answer.
+ *
+ * The questions are paraphrased on purpose: the answer sentences share few or no words with them, while
+ * other sentences repeat the question's topic words. The demo therefore shows where word matching stops:
+ * the embedded default model (lexical features, no pretrained knowledge) keeps a sentence mostly when it
+ * shares the question's words, so it misses most of these answers; a semantic model such as
+ * zilliz/semantic-highlight-bilingual-v1 (converted with tools/model/export_hf_checkpoint.py) is what
+ * these cases are for. `paraphrase` says, per document, what the answer shares with the question.
  */
 
 /** A demo document and the question asked of it. */
@@ -14,6 +21,8 @@ export interface DemoDocument {
   answerHint: string;
   /** Indices (as the library segments `text`) of the sentences that answer the query. */
   answerSentences: readonly number[];
+  /** What the answer sentence(s) share with the question, and which other sentence holds its words. */
+  paraphrase: string;
 }
 
 /** The demo set: four English and two Chinese documents. */
@@ -32,6 +41,7 @@ export const DEMO_DOCUMENTS: readonly DemoDocument[] = [
       "Its package index hosts hundreds of thousands of third-party libraries.",
     answerHint: "the NumPy and cProfile sentences",
     answerSentences: [3, 4],
+    paraphrase: "the answers share only \"run\" / \"code\" (NumPy) and nothing (cProfile) with the question; \"Python\" is in the first sentence",
   },
   {
     title: "James Webb Space Telescope",
@@ -46,6 +56,7 @@ export const DEMO_DOCUMENTS: readonly DemoDocument[] = [
       "Its first full-colour images were released in July 2022.",
     answerHint: "the primary-mirror sentence",
     answerSentences: [2],
+    paraphrase: "\"main mirror\" is asked, \"primary mirror\" answers; the telescope's full name is only in the first sentence",
   },
   {
     title: "Honeybee waggle dance",
@@ -60,6 +71,7 @@ export const DEMO_DOCUMENTS: readonly DemoDocument[] = [
       "Bees also produce wax, which they use to build hexagonal cells for honey and brood.",
     answerHint: "the waggle-duration sentence",
     answerSentences: [3],
+    paraphrase: "\"how far away\" is answered by \"the farther away the food source is\"; \"honeybees\" and \"flowers\" are in other sentences",
   },
   {
     title: "Sourdough",
@@ -74,6 +86,7 @@ export const DEMO_DOCUMENTS: readonly DemoDocument[] = [
       "San Francisco is especially well known for its sourdough tradition, dating back to the Gold Rush.",
     answerHint: "the lactic-acid sentence",
     answerSentences: [3],
+    paraphrase: "\"taste sour\" is answered by \"tangy flavour\"; \"sourdough\" is in the first sentence",
   },
   {
     title: "大熊猫",
@@ -88,6 +101,7 @@ export const DEMO_DOCUMENTS: readonly DemoDocument[] = [
       "大熊猫被视为中国的国宝，也是世界自然基金会的标志。",
     answerHint: "竹子的句子",
     answerSentences: [2],
+    paraphrase: "\"吃什么\" is answered by \"食物……是竹子\"; \"大熊猫\" is in four of the six sentences",
   },
   {
     title: "三峡大坝",
@@ -102,5 +116,6 @@ export const DEMO_DOCUMENTS: readonly DemoDocument[] = [
       "工程建设也带来了移民安置和生态保护等方面的争议。",
     answerHint: "1994年动工的句子",
     answerSentences: [2],
+    paraphrase: "\"开始建设\" is answered by \"动工兴建\"; \"三峡大坝\" is only in the first sentence",
   },
 ];

@@ -23,3 +23,5 @@ export { describeMethod, formatEvalReport, formatKeptSentences, formatSaving, ma
 export { DEFAULT_SWEEP, parsePositiveInt, parseSweepList, parseThreshold } from "./options.js";
 export { DEMO_DOCUMENTS } from "./demo-documents.js";
 export type { DemoDocument } from "./demo-documents.js";
+export { calibrate, readCalibrationFile, roundThreshold, writeThreshold } from "./commands/calibrate.js";
+export type { Calibration, CalibrationCriterion } from "./commands/calibrate.js";

@@ -2,10 +2,12 @@
 import { SemanticHighlightError } from "@semantic-highlight/core";
 import { Command, CommanderError } from "commander";
 
+import { calibrateCommand } from "./commands/calibrate.js";
 import { convertCommand } from "./commands/convert.js";
 import { demoCommand } from "./commands/demo.js";
 import { evalCommand } from "./commands/eval.js";
 import { highlightCommand } from "./commands/highlight.js";
+import { rerankEvalCommand } from "./commands/rerank-eval.js";
 import { tritonRepoCommand } from "./commands/triton-repo.js";
 import { CliError } from "./errors.js";
 import { processIo, type CliIo } from "./io.js";
@@ -24,7 +26,7 @@ export function createProgram(io: CliIo = processIo()): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
-  for (const command of [highlightCommand(io), evalCommand(io), demoCommand(io), convertCommand(io), tritonRepoCommand(io)]) {
+  for (const command of [highlightCommand(io), evalCommand(io), demoCommand(io), convertCommand(io), tritonRepoCommand(io), calibrateCommand(io), rerankEvalCommand(io)]) {
     program.addCommand(command.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride().showHelpAfterError("(run with --help for usage)"));
   }
   return program;

@@ -22,13 +22,30 @@ export interface ModelConfig {
   threshold: number;
   /** Longest fragment of one sentence, in tokens; default max(16, maxLength / 2) as in the reference. */
   fragmentLength?: number;
-  /** Name of the per-token pruning output, shape [batch, seq, 2]. */
-  pruningOutput: string;
+  /**
+   * Name of the per-token pruning output, shape [batch, seq, 2]; `null` for a rerank-only model (a
+   * cross-encoder such as bge-reranker-v2-m3: `"pruning_output": null`), which scores documents but no sentences.
+   */
+  pruningOutput: string | null;
   /** Name of the rerank output, shape [batch, 1]; `null` when the model has no ranking head. */
   rankingOutput: string | null;
   /** Languages the model was trained for (informational). */
   languages: string[];
+  /**
+   * Default source of the rerank score (`rerank_score_source`): `"head"` (the ranking head) or
+   * `"max-sentence"` (the best sentence score). Absent: `"head"`.
+   */
+  rerankScoreSource?: "head" | "max-sentence";
+  /**
+   * How a ranking logit becomes a score (`rerank_activation`): `"sigmoid"` (default: bge-reranker-v2-m3,
+   * FlagEmbedding's `normalize=True`, sentence-transformers' CrossEncoder with one label) or `"none"` (the
+   * raw logit, for models whose users compare logits).
+   */
+  rerankActivation?: RerankActivation;
 }
+
+/** How a ranking logit becomes a score: `"sigmoid"` (in (0, 1)) or `"none"` (the raw logit). */
+export type RerankActivation = "sigmoid" | "none";
 
 function fail(file: string, problem: string): never {
   throw new ModelLoadError(file, problem);
@@ -73,18 +90,38 @@ export function parseModelConfig(json: unknown, file: string): ParsedModelConfig
     fail(file, `"languages" must be an array of strings`);
   }
 
+  const pruningOutput = raw.pruning_output;
+  if (pruningOutput !== undefined && pruningOutput !== null && (typeof pruningOutput !== "string" || !pruningOutput)) {
+    fail(file, `"pruning_output" must be a non-empty string, or null for a rerank-only model`);
+  }
+  if (pruningOutput === null && rankingOutput === null) {
+    fail(file, `"pruning_output" and "ranking_output" are both null: a model needs at least one of them (a rerank-only model names its ranking output)`);
+  }
+  const rerankActivation = raw.rerank_activation;
+  if (rerankActivation !== undefined && rerankActivation !== null && rerankActivation !== "sigmoid" && rerankActivation !== "none") {
+    fail(file, `"rerank_activation" must be "sigmoid" or "none" (got ${JSON.stringify(rerankActivation)})`);
+  }
+
+  const rerankScoreSource = raw.rerank_score_source;
+  if (rerankScoreSource !== undefined && rerankScoreSource !== null && rerankScoreSource !== "head" && rerankScoreSource !== "max-sentence") {
+    fail(file, `"rerank_score_source" must be "head" or "max-sentence" (got ${JSON.stringify(rerankScoreSource)})`);
+  }
+
   const config: ParsedModelConfig = {
     name: optionalString("name", "unnamed"),
     modelFile: optionalString("model_file", "model.onnx"),
     maxLength,
     threshold,
-    pruningOutput: optionalString("pruning_output", "pruning_logits"),
+    pruningOutput: pruningOutput === null ? null : optionalString("pruning_output", "pruning_logits"),
     rankingOutput: rankingOutput === undefined ? "ranking_logits" : (rankingOutput as string | null),
     languages: languages as string[],
-    rankingOutputDeclared: rankingOutput !== undefined,
+    // A rerank-only model has nothing but its ranking output: the graph must have it.
+    rankingOutputDeclared: rankingOutput !== undefined || pruningOutput === null,
   };
   if (typeof raw.description === "string") config.description = raw.description;
   if (typeof fragmentLength === "number") config.fragmentLength = fragmentLength;
+  if (rerankScoreSource === "head" || rerankScoreSource === "max-sentence") config.rerankScoreSource = rerankScoreSource;
+  if (rerankActivation === "sigmoid" || rerankActivation === "none") config.rerankActivation = rerankActivation;
   return config;
 }
 

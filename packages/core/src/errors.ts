@@ -92,18 +92,28 @@ export class InvalidInputError extends SemanticHighlightError {
   }
 }
 
-/** The query alone does not fit in the model's maximum sequence length (queries are never truncated). */
+/**
+ * The query is too long for the block length: it would leave less than the minimum context per block
+ * (max(16, maxLength / 4) tokens; queries are never truncated). Without the cap a long query cuts every
+ * document into many near-empty blocks, multiplying the compute.
+ */
 export class QueryTooLongError extends SemanticHighlightError {
   readonly queryTokens: number;
   readonly maxQueryTokens: number;
-  constructor(queryTokens: number, maxQueryTokens: number) {
+  /** Context tokens every block must keep next to the query (when known). */
+  readonly minContextTokens: number | undefined;
+  constructor(queryTokens: number, maxQueryTokens: number, limits?: { maxLength: number; minContextTokens: number }) {
     super(
       "QUERY_TOO_LONG",
-      `The query has ${queryTokens} tokens but at most ${maxQueryTokens} fit next to the document in one block ` +
-        `(maxLength minus special tokens minus room for the context). Shorten the query or use a larger maxLength.`,
+      `The query has ${queryTokens} tokens but at most ${Math.max(0, maxQueryTokens)} are allowed` +
+        (limits
+          ? ` with maxLength ${limits.maxLength}: each block must keep at least ${limits.minContextTokens} tokens of document context next to the query and the special tokens (max(16, maxLength / 4), or half the room left by the special tokens in very short blocks).`
+          : ` (maxLength minus special tokens minus room for the context).`) +
+        ` Shorten the query, or use a larger maxLength if the model allows it.`,
     );
     this.queryTokens = queryTokens;
     this.maxQueryTokens = maxQueryTokens;
+    this.minContextTokens = limits?.minContextTokens;
   }
 }
 
@@ -173,4 +183,21 @@ export class RemoteInferenceError extends SemanticHighlightError {
 /** Throws {@link AbortError} if the signal has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError(signal.reason);
+}
+
+/** What a model may lack: sentence scores (no pruning head) or document scores (no ranking head). */
+export type ModelCapability = "sentence-scores" | "ranking";
+
+/**
+ * The call asks for something this model cannot compute: sentence selection on a rerank-only model (no
+ * pruning head), or reranking on a model without a ranking head. Code `INVALID_INPUT`, like every bad
+ * option; `capability` says what is missing.
+ */
+export class UnsupportedByModelError extends InvalidInputError {
+  /** What the model lacks. */
+  readonly capability: ModelCapability;
+  constructor(capability: ModelCapability, message: string) {
+    super(message);
+    this.capability = capability;
+  }
 }

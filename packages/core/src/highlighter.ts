@@ -12,10 +12,11 @@ import type { BackendKind, InferenceBackend } from "./backends/types.js";
 import { WorkerBackend, type WorkerBackendOptions } from "./backends/worker.js";
 import type { ModelConfig } from "./config.js";
 import { defaultModelDirectory } from "./default-model.js";
-import { InvalidInputError } from "./errors.js";
+import { InferenceError, InvalidInputError } from "./errors.js";
 import { looksLikeHubId, resolveHubModel, type HubOptions } from "./hub.js";
 import { loadModelFiles } from "./model.js";
 import { HighlightPipeline } from "./pipeline.js";
+import { Reranker, type RerankOptions, type RerankResult } from "./rerank.js";
 import { OnnxModelSession, type RuntimeOptions } from "./runtime.js";
 import type { TextTokenizer } from "./tokenization.js";
 import type { DocumentInput, HighlightOptions, HighlightResponse, HighlightResult } from "./types.js";
@@ -155,6 +156,7 @@ export class SemanticHighlighter {
   /** Where the model runs. */
   readonly backend: InferenceBackend;
   private readonly pipeline: HighlightPipeline;
+  private readonly reranker: Reranker;
   private readonly releaseParts: () => Promise<void>;
   private disposed = false;
 
@@ -164,6 +166,7 @@ export class SemanticHighlighter {
     this.tokenizer = parts.tokenizer;
     this.backend = parts.backend;
     this.pipeline = pipeline;
+    this.reranker = new Reranker(parts, (query, documents, options) => pipeline.highlight(query, documents, options));
     this.releaseParts = releaseParts;
   }
 
@@ -200,6 +203,28 @@ export class SemanticHighlighter {
    */
   highlight(query: string, documents: readonly DocumentInput[], options: HighlightOptions = {}): Promise<HighlightResponse> {
     return this.pipeline.highlight(query, documents, options);
+  }
+
+  /**
+   * Reranks documents for a query with the model's ranking head (a cross-encoder such as bge-reranker-v2-m3,
+   * or a Provence-family model with both heads): one score per document, best first, at most `topN`.
+   * Default mode `"pair"` scores query and document as two whole texts, truncated to the model's max length
+   * as Hugging Face tokenizers do (`longest_first`), so scores equal FlagEmbedding's / sentence-transformers';
+   * `"blocks"` reads long documents to the end over sentence blocks (best block wins). Scores are sigmoid
+   * of the logit unless the model config says `rerank_activation: "none"`.
+   * @throws UnsupportedByModelError when the model has no ranking output
+   */
+  rerank(query: string, documents: readonly DocumentInput[], options: RerankOptions = {}): Promise<RerankResult[]> {
+    if (this.disposed) return Promise.reject(new InferenceError("The model has been released (dispose() was called)."));
+    return this.reranker.rerank(query, documents, options);
+  }
+
+  /**
+   * Checks per-call options against this model (merged over the load defaults) without running anything:
+   * throws `InvalidInputError` naming the bad option. Adapters call it when they are built.
+   */
+  validateOptions(options: HighlightOptions): void {
+    this.pipeline.resolveOptions(options);
   }
 
   /**

@@ -10,6 +10,7 @@ import { CONFIG_FILE, parseModelConfig, type ModelConfig } from "./config.js";
 import { ModelLoadError } from "./errors.js";
 import { checkModelParts } from "./model-parts.js";
 import { hubReadingHint } from "./hub.js";
+import { deriveOptimumConfig, findOptimumModelFile } from "./models/optimum.js";
 import { OnnxModelSession, type RuntimeOptions } from "./runtime.js";
 import { TextTokenizer } from "./tokenization.js";
 
@@ -46,21 +47,35 @@ export async function loadModelFiles(directory: string, options: { requireModelF
   if (!existsSync(dir)) throw new ModelLoadError(dir, `model folder does not exist${hubReadingHint(directory)}`);
   if (!statSync(dir).isDirectory()) throw new ModelLoadError(dir, "expected a model folder, found a file");
 
-  const configFile = path.join(dir, CONFIG_FILE);
+  let configFile = path.join(dir, CONFIG_FILE);
+  // Without highlight_config.json, an ONNX export in the Optimum / transformers.js layout (config.json +
+  // onnx/model.onnx with a `logits` output) loads as a rerank-only model (models/optimum.ts).
+  const optimumFile = existsSync(configFile) || !existsSync(path.join(dir, "config.json")) ? null : findOptimumModelFile(dir);
+  if (optimumFile !== null) configFile = path.join(dir, "config.json");
   const rawConfig = await readJson(configFile, true);
-  const { rankingOutputDeclared, ...config } = parseModelConfig(rawConfig, configFile);
   const tokenizerFile = path.join(dir, "tokenizer.json");
   const tokenizerJson = await readJson(tokenizerFile, true);
   const tokenizerConfig = await readJson(path.join(dir, "tokenizer_config.json"), false);
+  const { rankingOutputDeclared, ...config } =
+    optimumFile !== null ? deriveOptimumConfig(rawConfig, tokenizerConfig, configFile, optimumFile, path.basename(dir)) : parseModelConfig(rawConfig, configFile);
   const tokenizer = TextTokenizer.fromJSON({ tokenizerJson, tokenizerConfig }, tokenizerFile);
 
-  // Cross-checks: the config and the tokenizer must describe the same model.
-  checkModelParts(rawConfig as Record<string, unknown>, config, tokenizer, configFile, tokenizerFile);
+  // Cross-checks: the config and the tokenizer must describe the same model. A Hugging Face config.json may
+  // round vocab_size up past the tokenizer's, so there only more tokenizer ids than embeddings is wrong.
+  let checked = rawConfig as Record<string, unknown>;
+  if (optimumFile !== null) {
+    const { vocab_size: vocabSize, ...rest } = checked;
+    if (typeof vocabSize === "number" && tokenizer.vocabSize > vocabSize) {
+      throw new ModelLoadError(tokenizerFile, `tokenizer has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${vocabSize}: tokenizer and model do not match`);
+    }
+    checked = rest;
+  }
+  checkModelParts(checked, config, tokenizer, configFile, tokenizerFile);
 
   const modelPath = path.join(dir, config.modelFile);
   // A remote backend serves the graph elsewhere: the folder then needs only the config and the tokenizer.
   if (options.requireModelFile === false) return { directory: dir, config, tokenizer, modelPath, rankingOutputDeclared };
-  if (!existsSync(modelPath)) throw new ModelLoadError(modelPath, `ONNX file named by ${CONFIG_FILE} ("model_file") is missing`);
+  if (!existsSync(modelPath)) throw new ModelLoadError(modelPath, `ONNX file named by ${path.basename(configFile)} ("model_file") is missing`);
   if (statSync(modelPath).size === 0) throw new ModelLoadError(modelPath, "ONNX file is empty");
   return { directory: dir, config, tokenizer, modelPath, rankingOutputDeclared };
 }

@@ -5,6 +5,7 @@
  * greedily, in order, into blocks that hold `query + context + special tokens` within `maxLength`.
  * Each block belongs to one document; the blocks of every document in a call are batched together.
  */
+import type { ModelInputName, ModelInputs } from "./backends/types.js";
 import type { PairTemplate } from "./tokenization.js";
 
 /** Token ids of a sentence or fragment: a plain array, or a view into a packed buffer from a worker. */
@@ -242,4 +243,17 @@ export function makeBatch(blockIndexes: number[], layouts: readonly BlockLayout[
     ...(sentenceIndex ? { sentenceIndex } : {}),
     realTokens,
   };
+}
+
+/** A batch's tensors under the graph's input names (only the inputs the graph declares). */
+export function toModelInputs(batch: Batch, inputNames: readonly ModelInputName[]): ModelInputs {
+  const all: Partial<Record<ModelInputName, BigInt64Array>> = {
+    input_ids: batch.inputIds,
+    attention_mask: batch.attentionMask,
+    token_type_ids: batch.tokenTypeIds,
+    ...(batch.sentenceIndex ? { sentence_index: batch.sentenceIndex } : {}),
+  };
+  const tensors: Partial<Record<ModelInputName, BigInt64Array>> = {};
+  for (const name of inputNames) tensors[name] = all[name];
+  return { batchSize: batch.batchSize, sequenceLength: batch.sequenceLength, tensors };
 }

@@ -6,12 +6,14 @@
  * (worker threads) when it can, other work is cut into slices of a few milliseconds, and batches are sent
  * a few ahead so workers or a remote server stay busy while results come back in order.
  */
-import { fragmentScore, SentenceScoreAccumulator, sigmoid } from "./aggregation.js";
-import type { BatchOutput, InferenceBackend, ModelInputName, ModelInputs } from "./backends/types.js";
-import { defaultFragmentLength, type ModelConfig } from "./config.js";
-import { AbortError, InferenceError, InvalidInputError, QueryTooLongError, SemanticHighlightError, TimeoutError } from "./errors.js";
-import { contextCapacity, layoutBlock, makeBatch, packBlocks, planBatches, type Batch, type Block, type BlockLayout } from "./packing.js";
-import { prepareDocument, unpackPreparation, type PreparedDocument } from "./preparation.js";
+import { callAbortError, withCallSignal } from "./call-signal.js";
+import { fragmentScore, SentenceScoreAccumulator } from "./aggregation.js";
+import type { BatchOutput, InferenceBackend } from "./backends/types.js";
+import { defaultFragmentLength, type ModelConfig, type RerankActivation } from "./config.js";
+import { AbortError, InferenceError, InvalidInputError, QueryTooLongError } from "./errors.js";
+import { contextCapacity, layoutBlock, makeBatch, packBlocks, planBatches, toModelInputs, type Batch, type Block, type BlockLayout } from "./packing.js";
+import { prepareDocument, unpackPreparationSteps, type PreparedDocument } from "./preparation.js";
+import { activateLogit, checkRerankOnlyOptions, rerankActivation, rerankOnlyResult } from "./rerank.js";
 import { assembleResult, parseDocumentInput, type DocumentSource } from "./result.js";
 import { segmentSentences } from "./segmentation.js";
 import { checkBoolean, checkOptionNames, describeValue as describe, HIGHLIGHT_OPTION_NAMES } from "./options.js";
@@ -77,10 +79,6 @@ class TimeSlicer {
   }
 }
 
-function callAbortError(signal: AbortSignal): SemanticHighlightError {
-  const reason: unknown = signal.reason;
-  return reason instanceof SemanticHighlightError ? reason : new AbortError(reason);
-}
 
 /**
  * Scores every sentence of documents against a query with one model behind one backend. Stateless apart
@@ -115,25 +113,12 @@ export class HighlightPipeline {
     if (query.trim() === "") throw new InvalidInputError("query is empty: give the question the documents should answer");
     if (!Array.isArray(documents)) throw new InvalidInputError("documents must be an array (use highlightOne for a single document)");
     const opts = this.resolveOptions(options);
+    // A rerank-only model (no pruning head) scores documents, not sentences: selection options are an error.
+    if (this.config.pruningOutput === null) checkRerankOnlyOptions({ ...this.defaults, ...stripUndefined(options) }, this.config.name);
     if (this.disposed) throw new InferenceError("The model has been released (dispose() was called).");
     if (opts.signal?.aborted) throw new AbortError(opts.signal.reason);
 
-    // One controller per call: the caller's signal and the timeout both abort it, and it is aborted when
-    // the call ends, so batches of a failed call never linger in the queue.
-    const call = new AbortController();
-    const onCallerAbort = () => call.abort(new AbortError(opts.signal!.reason));
-    opts.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    const timer = opts.timeoutMs !== undefined ? setTimeout(() => call.abort(new TimeoutError("The highlight call", opts.timeoutMs!)), opts.timeoutMs) : undefined;
-    // The call rejects as soon as it is aborted, whatever it is waiting on.
-    const aborted = new Promise<never>((_, reject) => call.signal.addEventListener("abort", () => reject(callAbortError(call.signal)), { once: true }));
-    aborted.catch(() => undefined);
-    try {
-      return await Promise.race([this.run(query, documents, opts, call.signal, started), aborted]);
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", onCallerAbort);
-      if (!call.signal.aborted) call.abort(new AbortError("call finished"));
-    }
+    return withCallSignal("The highlight call", opts, (signal) => this.run(query, documents, opts, signal, started));
   }
 
   private async run(query: string, documents: readonly DocumentInput[], opts: ResolvedOptions, signal: AbortSignal, started: number): Promise<HighlightResponse> {
@@ -166,8 +151,8 @@ export class HighlightPipeline {
       for (const block of packBlocks(d, prepared[d]!.tokenIds, capacity, opts.fragmentLength)) {
         blocks.push(block);
         layouts.push(layoutBlock(block, queryIds, tokenizer.template));
+        await slicer.maybeYield(signal);
       }
-      await slicer.maybeYield(signal);
     }
     const plan = planBatches(layouts, {
       maxBatchSize: opts.batchSize,
@@ -216,8 +201,9 @@ export class HighlightPipeline {
       batch.blockIndexes.forEach((blockIndex, row) => {
         const block = blocks[blockIndex]!;
         let position = batch.contextStarts[row]!;
-        for (const fragment of block.fragments) {
-          const score = fragmentScore(output.pruningLogits, row * batch.sequenceLength, position, fragment.tokenIds.length, opts.aggregation, opts.threshold);
+        const pruningLogits = output.pruningLogits; // null for a rerank-only model
+        if (pruningLogits) for (const fragment of block.fragments) {
+          const score = fragmentScore(pruningLogits, row * batch.sequenceLength, position, fragment.tokenIds.length, opts.aggregation, opts.threshold);
           if (!Number.isFinite(score)) throw nonFinite("pruning", block.documentIndex);
           accumulators[block.documentIndex]!.add(fragment.sentenceIndex, score);
           position += fragment.tokenIds.length;
@@ -240,7 +226,12 @@ export class HighlightPipeline {
     for (const block of blocks) blockCounts[block.documentIndex]!++;
     const results: HighlightResult[] = [];
     for (let d = 0; d < prepared.length; d++) {
-      results.push(buildResult(prepared[d]!, d, accumulators[d]!.scores(), maxRankingLogit[d] ?? null, blockCounts[d]!, opts));
+      const doc = prepared[d]!;
+      results.push(
+        this.config.pruningOutput === null
+          ? rerankOnlyResult(doc, d, maxRankingLogit[d] ?? null, rerankActivation(this.config), doc.tokenIds.reduce((n, ids) => n + ids.length, 0), blockCounts[d]!)
+          : buildResult(doc, d, accumulators[d]!.scores(), maxRankingLogit[d] ?? null, blockCounts[d]!, opts, rerankActivation(this.config)),
+      );
       await slicer.maybeYield(signal);
     }
     if (opts.sortByRerankScore) results.sort((a, b) => b.rerankScore - a.rerankScore || a.documentIndex - b.documentIndex);
@@ -279,8 +270,16 @@ export class HighlightPipeline {
       );
       const prepared: PreparedDocument[] = [];
       for (let c = 0; c < chunks.length; c++) {
-        chunks[c]!.forEach((i, k) => prepared.push(unpackPreparation(sources[i]!, packed[c]![k]!)));
-        await slicer.maybeYield(signal);
+        for (let k = 0; k < chunks[c]!.length; k++) {
+          const steps = unpackPreparationSteps(sources[chunks[c]![k]!]!, packed[c]![k]!);
+          let step = steps.next();
+          while (!step.done) {
+            await slicer.maybeYield(signal);
+            step = steps.next();
+          }
+          prepared.push(step.value);
+          await slicer.maybeYield(signal);
+        }
       }
       return prepared;
     }
@@ -368,18 +367,6 @@ function prepareOnThisThread(source: DocumentSource, tokenizer: TextTokenizer, o
   }
 }
 
-/** The batch's tensors under the graph's input names. */
-function toModelInputs(batch: Batch, inputNames: readonly ModelInputName[]): ModelInputs {
-  const all: Partial<Record<ModelInputName, BigInt64Array>> = {
-    input_ids: batch.inputIds,
-    attention_mask: batch.attentionMask,
-    token_type_ids: batch.tokenTypeIds,
-    ...(batch.sentenceIndex ? { sentence_index: batch.sentenceIndex } : {}),
-  };
-  const tensors: Partial<Record<ModelInputName, BigInt64Array>> = {};
-  for (const name of inputNames) tensors[name] = all[name];
-  return { batchSize: batch.batchSize, sequenceLength: batch.sequenceLength, tensors };
-}
 
 function nonFinite(what: string, documentIndex: number): InferenceError {
   return new InferenceError(
@@ -395,7 +382,7 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function buildResult(doc: PreparedDocument, documentIndex: number, scores: number[], rankingLogit: number | null, blocks: number, opts: ResolvedOptions): HighlightResult {
+function buildResult(doc: PreparedDocument, documentIndex: number, scores: number[], rankingLogit: number | null, blocks: number, opts: ResolvedOptions, activation: RerankActivation): HighlightResult {
   return assembleResult(doc, {
     documentIndex,
     scores,
@@ -403,7 +390,7 @@ function buildResult(doc: PreparedDocument, documentIndex: number, scores: numbe
     selection: opts,
     separator: opts.separator,
     // Without a ranking head (or with rerankScoreSource "max-sentence") the best sentence score is the rerank score.
-    rerankScore: rankingLogit !== null && opts.rerankScoreSource === "head" ? sigmoid(rankingLogit) : scores.reduce((a, b) => Math.max(a, b), 0),
+    rerankScore: rankingLogit !== null && opts.rerankScoreSource === "head" ? activateLogit(rankingLogit, activation) : scores.reduce((a, b) => Math.max(a, b), 0),
     rankingLogit,
     blocks,
   });

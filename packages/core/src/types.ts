@@ -114,6 +114,12 @@ export interface HighlightResult {
   keptSentences: SentenceResult[];
   /** Every sentence's score, in document order (same numbers as `sentences[i].score`). */
   sentenceScores: number[];
+  /**
+   * `false` when the model is rerank-only (no pruning head): no sentence was scored, so `sentences`,
+   * `keptSentences` and `sentenceScores` are empty, `prunedText` is the whole text and only `rerankScore`
+   * carries a model output. Absent otherwise.
+   */
+  sentencesScored?: false;
   /** Kept sentences joined in order, original text, with `separator` between non-adjacent ones. */
   prunedText: string;
   /** sigmoid(max ranking logit over the document's blocks); 0 when no sentence scored above the threshold. */

@@ -31,7 +31,15 @@ export function demoCommand(io: CliIo): Command {
         const bm25TopK = !highlighter && flags.threshold === undefined ? 1 : undefined;
         const threshold = flags.threshold ?? highlighter?.config.threshold ?? 0;
         const source = highlighter ? `model ${highlighter.config.name}` : "BM25 (no model)";
-        if (!flags.json) io.out(`semantic-highlight demo — ${source}, keep sentences scoring > ${threshold}${bm25TopK ? ", top-1" : ""}\n`);
+        if (!flags.json) {
+          io.out(`semantic-highlight demo — ${source}, keep sentences scoring > ${threshold}${bm25TopK ? ", top-1" : ""}\n`);
+          io.out(
+            "The questions are paraphrased on purpose: the answer sentences share few words with them, other sentences repeat\n" +
+              "their topic words. Word matching (BM25, and the embedded default model, which has lexical features but no\n" +
+              "pretrained knowledge) mostly keeps the wrong sentence here; these cases show what a semantic model such as\n" +
+              "zilliz/semantic-highlight-bilingual-v1 adds. `semantic-highlight eval` measures the default model on real data.\n",
+          );
+        }
         let before = 0;
         let after = 0;
         let answers = 0;
@@ -46,11 +54,12 @@ export function demoCommand(io: CliIo): Command {
           answers += doc.answerSentences.length;
           answersKept += keptAnswers.length;
           if (flags.json) {
-            io.out(JSON.stringify({ title: doc.title, lang: doc.lang, query: doc.query, threshold, kept: result.keptSentences.map((s) => ({ index: s.index, score: s.score, text: s.text })), answerSentences: doc.answerSentences, answerSentencesKept: keptAnswers, compression: result.compression }) + "\n");
+            io.out(JSON.stringify({ title: doc.title, lang: doc.lang, query: doc.query, paraphrase: doc.paraphrase, threshold, kept: result.keptSentences.map((s) => ({ index: s.index, score: s.score, text: s.text })), answerSentences: doc.answerSentences, answerSentencesKept: keptAnswers, compression: result.compression }) + "\n");
             continue;
           }
           io.out(`\n## ${doc.title} (${doc.lang}, ${result.sentences.length} sentences)\n`);
           io.out(`Query: ${doc.query}\n`);
+          io.out(`Paraphrase: ${doc.paraphrase}\n`);
           const answerScores = doc.answerSentences.map((i) => `#${i} ${result.sentences[i]?.score.toFixed(3) ?? "?"}`).join(", ");
           io.out(`Answer: ${doc.answerHint} (${answerScores}): ${keptAnswers.length} of ${doc.answerSentences.length} kept\n`);
           io.out(`Kept ${result.keptSentences.length}:\n`);

@@ -5,10 +5,12 @@
  */
 import * as ort from "onnxruntime-node";
 
-import { KNOWN_INPUT_NAMES, type BatchOutput, type ModelInputName, type ModelInputs } from "./backends/types.js";
+import { checkContract, contractMessage, type GraphSignature, type OutputNames } from "./backends/contract.js";
+import type { BatchOutput, ModelInputName, ModelInputs } from "./backends/types.js";
 import { InferenceError, ModelLoadError } from "./errors.js";
 
 export type { BatchOutput } from "./backends/types.js";
+export type { OutputNames } from "./backends/contract.js";
 
 /** onnxruntime settings for the session. */
 export interface RuntimeOptions {
@@ -25,16 +27,6 @@ export interface RuntimeOptions {
    * returns memory to the system after a long input.
    */
   enableCpuMemArena?: boolean;
-}
-
-/** Names of the graph's outputs that the pipeline reads. */
-export interface OutputNames {
-  /** The per-token pruning output, or `null` for a rerank-only model (then `ranking` is required). */
-  pruning: string | null;
-  /** `undefined` means: use it when the graph has an output of this name. `null` means none. */
-  ranking: string | null;
-  /** Whether the config insisted on the ranking output. */
-  rankingRequired: boolean;
 }
 
 /** A loaded ONNX model that maps padded blocks to logits. */
@@ -74,32 +66,16 @@ export class OnnxModelSession {
     } catch (cause) {
       throw new ModelLoadError(modelPath, `onnxruntime cannot load this file as an ONNX model: ${(cause as Error).message}`, { cause });
     }
-    const problems: string[] = [];
-    for (const name of ["input_ids", "attention_mask"]) {
-      if (!session.inputNames.includes(name)) problems.push(`missing input "${name}"`);
-    }
-    for (const meta of session.inputMetadata) {
-      if (meta.isTensor && meta.type !== "int64" && (KNOWN_INPUT_NAMES as readonly string[]).includes(meta.name)) problems.push(`input "${meta.name}" is ${meta.type}, expected int64`);
-    }
-    const unknownInputs = session.inputNames.filter((n) => !(KNOWN_INPUT_NAMES as readonly string[]).includes(n));
-    if (unknownInputs.length > 0) problems.push(`unexpected inputs ${unknownInputs.map((n) => `"${n}"`).join(", ")}`);
-    if (outputs.pruning !== null && !session.outputNames.includes(outputs.pruning)) problems.push(`missing output "${outputs.pruning}"`);
-    let ranking = outputs.ranking;
-    if (outputs.pruning === null && ranking === null) problems.push("the config names neither a pruning nor a ranking output");
-    if (ranking !== null && !session.outputNames.includes(ranking)) {
-      if (outputs.rankingRequired || outputs.pruning === null) {
-        problems.push(`missing output "${ranking}" named by the model config${outputs.pruning === null ? " (a rerank-only model: it is the only output read)" : ""}`);
-      }
-      ranking = null;
-    }
-    if (problems.length > 0) {
+    const graph: GraphSignature = {
+      inputs: session.inputMetadata.map((m) => (m.isTensor ? { name: m.name, type: m.type } : { name: m.name })),
+      outputs: session.outputNames.map((name) => ({ name })),
+    };
+    const check = checkContract(graph, outputs);
+    if (check.problems.length > 0) {
       await session.release().catch(() => undefined);
-      throw new ModelLoadError(
-        modelPath,
-        `the graph does not follow the model contract: ${problems.join("; ")} ` +
-          `(has inputs [${session.inputNames.join(", ")}], outputs [${session.outputNames.join(", ")}])`,
-      );
+      throw new ModelLoadError(modelPath, contractMessage(check, graph));
     }
+    const ranking = check.ranking;
     return new OnnxModelSession(session, outputs.pruning, ranking);
   }
 

@@ -111,7 +111,7 @@ describe("remote backend (KServe V2) against the local test server", () => {
     const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
     const error = await SemanticHighlighter.load(testModels.tokenwise, { backend: { kind: "remote", url, model: "m" }, shareSession: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteInferenceError);
-    expect((error as Error).message).toMatch(/missing input "attention_mask".*input "input_ids" is INT32.*unexpected input "pixels".*missing output "pruning_logits"/);
+    expect((error as Error).message).toMatch(/missing input "attention_mask".*input "input_ids" is int32, expected int64.*unexpected input "pixels".*missing output "pruning_logits"/);
     fake.close();
     await expect(SemanticHighlighter.load(testModels.tokenwise, { backend: { kind: "remote", url: server.url, model: "nope" }, shareSession: false })).rejects.toMatchObject({ status: 404 });
   });

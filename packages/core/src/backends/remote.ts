@@ -4,11 +4,10 @@
  * logic stay in this process. Concurrency is capped; connection errors and 503s are retried with backoff.
  */
 import { AbortError, ModelLoadError, RemoteInferenceError, TimeoutError } from "../errors.js";
-import type { OutputNames } from "../runtime.js";
+import { checkContract, contractMessage, type GraphSignature, type OutputNames } from "./contract.js";
 import { decodeInferBody, encodeInferRequest, INFERENCE_HEADER, modelPath, V2ProtocolError, type V2ModelMetadata, type V2Tensor } from "./kserve.js";
 import { JobQueue } from "./queue.js";
-import { KNOWN_INPUT_NAMES, type BackendInfo,
-  type BackendStats, type BatchOutput, type InferenceBackend, type ModelInputName, type ModelInputs, type RunOptions } from "./types.js";
+import type { BackendInfo, BackendStats, BatchOutput, InferenceBackend, ModelInputs, RunOptions } from "./types.js";
 
 /** Options of the remote backend. */
 export interface RemoteBackendOptions {
@@ -160,34 +159,15 @@ export class RemoteBackend implements InferenceBackend {
 
 /** Checks server metadata against the contract; returns what the backend feeds and reads. */
 function checkMetadata(metadata: V2ModelMetadata, outputs: OutputNames, url: string, parallelism: number): { info: BackendInfo; names: { pruning: string | null; ranking: string | null } } {
-  const problems: string[] = [];
-  const inputs = Array.isArray(metadata?.inputs) ? metadata.inputs : [];
-  const outs = Array.isArray(metadata?.outputs) ? metadata.outputs : [];
-  for (const name of ["input_ids", "attention_mask"]) if (!inputs.some((i) => i.name === name)) problems.push(`missing input "${name}"`);
-  for (const input of inputs) {
-    if (!(KNOWN_INPUT_NAMES as readonly string[]).includes(input.name)) problems.push(`unexpected input "${input.name}"`);
-    else if (input.datatype !== "INT64") problems.push(`input "${input.name}" is ${input.datatype}, expected INT64`);
-  }
-  const pruning = outputs.pruning === null ? undefined : outs.find((o) => o.name === outputs.pruning);
-  if (outputs.pruning === null) {
-    // rerank-only model: the ranking output is all there is (checked below)
-  } else if (!pruning) problems.push(`missing output "${outputs.pruning}"`);
-  else if (pruning.datatype !== "FP32" || pruning.shape.length !== 3 || (pruning.shape[2] !== 2 && pruning.shape[2] !== -1)) {
-    problems.push(`output "${outputs.pruning}" is ${pruning.datatype} [${pruning.shape.join(", ")}], expected FP32 [-1, -1, 2]`);
-  }
-  let ranking: string | null = outputs.ranking;
-  if (ranking !== null && !outs.some((o) => o.name === ranking)) {
-    if (outputs.rankingRequired || outputs.pruning === null) problems.push(`missing output "${ranking}" named by highlight_config.json`);
-    ranking = null;
-  }
-  if (problems.length > 0) {
-    throw new RemoteInferenceError(
-      url,
-      `the served model does not follow the model contract: ${problems.join("; ")} (inputs [${inputs.map((i) => i.name).join(", ")}], outputs [${outs.map((o) => o.name).join(", ")}])`,
-    );
-  }
-  const inputNames = KNOWN_INPUT_NAMES.filter((n) => inputs.some((i) => i.name === n)) as ModelInputName[];
-  return { info: { kind: "remote", inputNames, hasRankingOutput: ranking !== null, parallelism }, names: { pruning: outputs.pruning, ranking } };
+  const lower = (datatype: string) => (datatype === "INT64" ? "int64" : datatype === "FP32" ? "float32" : datatype.toLowerCase());
+  const graph: GraphSignature = {
+    inputs: (Array.isArray(metadata?.inputs) ? metadata.inputs : []).map((i) => ({ name: i.name, type: lower(i.datatype) })),
+    outputs: (Array.isArray(metadata?.outputs) ? metadata.outputs : []).map((o) => ({ name: o.name, type: lower(o.datatype), shape: o.shape })),
+  };
+  const check = checkContract(graph, outputs);
+  if (check.problems.length > 0) throw new RemoteInferenceError(url, contractMessage(check, graph, "the served model"));
+  const ranking = check.ranking;
+  return { info: { kind: "remote", inputNames: check.inputNames, hasRankingOutput: ranking !== null, parallelism }, names: { pruning: outputs.pruning, ranking } };
 }
 
 /** One HTTP request with a per-attempt timeout, retried on connection errors and 503/429. */

@@ -3,11 +3,12 @@
  * same {@link InferenceBackend} seam as the Node backends, so the sentence pipeline is shared unchanged.
  * onnxruntime-web runs one `session.run` at a time per session; batches are queued.
  */
+import { checkContract, contractMessage, type GraphSignature, type OutputNames } from "./contract.js";
 import * as ort from "onnxruntime-web";
 
 import { InferenceError, ModelLoadError } from "../errors.js";
 import { JobQueue } from "./queue.js";
-import { KNOWN_INPUT_NAMES, type BackendInfo, type BackendStats, type BatchOutput, type InferenceBackend, type ModelInputName, type ModelInputs, type RunOptions } from "./types.js";
+import type { BackendInfo, BackendStats, BatchOutput, InferenceBackend, ModelInputName, ModelInputs, RunOptions } from "./types.js";
 
 /** Where onnxruntime-web runs the graph. */
 export type WebDevice = "wasm" | "webgpu" | "auto";
@@ -32,14 +33,7 @@ export interface WebBackendOptions {
 }
 
 /** Names of the graph outputs the pipeline reads (from `highlight_config.json`). */
-export interface WebOutputNames {
-  /** The pruning output's name, or `null` for a rerank-only model (then `ranking` is required). */
-  pruning: string | null;
-  /** The ranking output's name, or `null` when the model has none. */
-  ranking: string | null;
-  /** Whether the config insisted on the ranking output (a missing one is then an error). */
-  rankingRequired: boolean;
-}
+export type WebOutputNames = OutputNames;
 
 interface NavigatorWithGpu {
   gpu?: { requestAdapter(): Promise<unknown> };
@@ -95,21 +89,13 @@ export class WebBackend implements InferenceBackend {
     } catch (cause) {
       throw new ModelLoadError(source, `onnxruntime-web (${device}) cannot load this file as an ONNX model: ${(cause as Error).message}`, { cause });
     }
-    const problems: string[] = [];
-    for (const name of ["input_ids", "attention_mask"]) if (!session.inputNames.includes(name)) problems.push(`missing input "${name}"`);
-    const unknownInputs = session.inputNames.filter((n) => !(KNOWN_INPUT_NAMES as readonly string[]).includes(n));
-    if (unknownInputs.length > 0) problems.push(`unexpected inputs ${unknownInputs.map((n) => `"${n}"`).join(", ")}`);
-    if (outputs.pruning !== null && !session.outputNames.includes(outputs.pruning)) problems.push(`missing output "${outputs.pruning}"`);
-    let ranking = outputs.ranking;
-    if (outputs.pruning === null && ranking === null) problems.push("the config names neither a pruning nor a ranking output");
-    if (ranking !== null && !session.outputNames.includes(ranking)) {
-      if (outputs.rankingRequired || outputs.pruning === null) problems.push(`missing output "${ranking}" named by highlight_config.json`);
-      ranking = null;
-    }
-    if (problems.length > 0) {
+    const graph: GraphSignature = { inputs: session.inputNames.map((name) => ({ name })), outputs: session.outputNames.map((name) => ({ name })) };
+    const check = checkContract(graph, outputs);
+    if (check.problems.length > 0) {
       await session.release().catch(() => undefined);
-      throw new ModelLoadError(source, `the graph does not follow the model contract: ${problems.join("; ")} (has inputs [${session.inputNames.join(", ")}], outputs [${session.outputNames.join(", ")}])`);
+      throw new ModelLoadError(source, contractMessage(check, graph));
     }
+    const ranking = check.ranking;
     return new WebBackend(session, device, outputs.pruning, ranking, options.maxQueuedBatches ?? 1024);
   }
 

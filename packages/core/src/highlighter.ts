@@ -219,6 +219,11 @@ export class SemanticHighlighter {
     return this.reranker.rerank(query, documents, options);
   }
 
+  /** Checks `rerank` options against this model without running anything (`InvalidInputError` naming the bad one). */
+  validateRerankOptions(options: RerankOptions): void {
+    this.reranker.resolve(options);
+  }
+
   /**
    * Checks per-call options against this model (merged over the load defaults) without running anything:
    * throws `InvalidInputError` naming the bad option. Adapters call it when they are built.

@@ -18,7 +18,7 @@ import type { InferenceBackend } from "./backends/types.js";
 import type { ModelConfig, RerankActivation } from "./config.js";
 import { callAbortError, withCallSignal } from "./call-signal.js";
 import { AbortError, InferenceError, InvalidInputError, UnsupportedByModelError } from "./errors.js";
-import { describeValue as describe } from "./options.js";
+import { checkOptionNames, describeValue as describe } from "./options.js";
 import { makeBatch, planBatches, toModelInputs, type BlockLayout } from "./packing.js";
 import type { PairTemplate, TextTokenizer } from "./tokenization.js";
 import { parseDocumentInput, type DocumentSource } from "./result.js";
@@ -204,11 +204,10 @@ export class Reranker {
     return rankResults(results, opts.topN);
   }
 
-  private resolve(options: RerankOptions): ResolvedRerankOptions {
+  /** Validates rerank options against this model and applies the defaults (typed errors name the bad option). */
+  resolve(options: RerankOptions): ResolvedRerankOptions {
     if (options === null || typeof options !== "object" || Array.isArray(options)) throw new InvalidInputError(`rerank options must be an object (got ${describe(options)})`);
-    for (const key of Object.keys(options)) {
-      if (!(RERANK_OPTION_NAMES as readonly string[]).includes(key)) throw new InvalidInputError(`unknown rerank option "${key}" (known: ${RERANK_OPTION_NAMES.join(", ")})`);
-    }
+    checkOptionNames(options, RERANK_OPTION_NAMES, "rerank option");
     const mode = options.mode ?? "pair";
     if (mode !== "pair" && mode !== "blocks") throw new InvalidInputError(`mode must be "pair" or "blocks" (got ${describe(mode)})`);
     const maxLength = options.maxLength ?? this.config.maxLength;

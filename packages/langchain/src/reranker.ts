@@ -13,29 +13,15 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidInputError, SemanticHighlighter, type HighlighterLoadOptions, type RerankMode, type RerankOptions } from "@semantic-highlight/core";
+import { checkOptionNames, InvalidInputError, RERANK_OPTION_NAMES, SemanticHighlighter, type HighlighterLoadOptions, type RerankOptions } from "@semantic-highlight/core";
 
 import { copyMetadata } from "./metadata.js";
 
-/** Options of {@link CrossEncoderReranker}. */
-export interface CrossEncoderRerankerOptions {
-  /** Keep only the best `topN` documents. Default: all of them, reordered. */
-  topN?: number;
-  /**
-   * `"pair"` (default): query and document as two whole texts, truncated to the model's max length, scores
-   * equal to Python's (FlagEmbedding, sentence-transformers). `"blocks"`: long documents read to the end
-   * over sentence blocks, the best block wins.
-   */
-  mode?: RerankMode;
-  /** Longest pair in tokens (at most the model's max_length). Default: the model's max_length. */
-  maxLength?: number;
-  /** Most pairs per model call. Default 8. */
-  batchSize?: number;
-  /** Cancels a call. */
-  signal?: AbortSignal;
-  /** Rejects a call that takes longer (milliseconds). */
-  timeoutMs?: number;
-}
+/**
+ * Options of {@link CrossEncoderReranker}: core's rerank options (`topN`, `mode` "pair" | "blocks",
+ * `maxLength`, `batchSize`, `maxBatchTokens`, `signal`, `timeoutMs`), checked by core when it is built.
+ */
+export type CrossEncoderRerankerOptions = RerankOptions;
 
 /** Fields of {@link CrossEncoderReranker}: options plus a loaded highlighter (see `fromModel` to load one). */
 export interface CrossEncoderRerankerFields extends CrossEncoderRerankerOptions {
@@ -61,11 +47,11 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
 
   constructor(fields: CrossEncoderRerankerFields) {
     super();
-    if (fields === null || typeof fields !== "object" || !(fields.highlighter instanceof SemanticHighlighter)) {
+    if (fields === null || typeof fields !== "object" || typeof (fields.highlighter as { rerank?: unknown } | undefined)?.rerank !== "function") {
       throw new InvalidInputError("CrossEncoderReranker needs { highlighter } (a loaded SemanticHighlighter), or use `await CrossEncoderReranker.fromModel(pathOrHubId, options)`");
     }
     const { highlighter, ...options } = fields;
-    checkOptions(options);
+    highlighter.validateRerankOptions(options);
     this.highlighter = highlighter;
     this.options = options;
   }
@@ -73,11 +59,17 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
   /** Loads a model (folder, Optimum export or hub id) and builds a reranker that owns it ({@link dispose} frees it). */
   static async fromModel(model: string, options: CrossEncoderRerankerOptions & { loadOptions?: HighlighterLoadOptions } = {}): Promise<CrossEncoderReranker> {
     const { loadOptions, ...rest } = options;
-    checkOptions(rest);
+    // Names first (before the slow load); values are checked against the model once it is loaded.
+    checkOptionNames(rest, RERANK_OPTION_NAMES, "CrossEncoderReranker option");
     const highlighter = await SemanticHighlighter.load(model, loadOptions);
-    const reranker = new CrossEncoderReranker({ ...rest, highlighter });
-    reranker.owned = true;
-    return reranker;
+    try {
+      const reranker = new CrossEncoderReranker({ ...rest, highlighter });
+      reranker.owned = true;
+      return reranker;
+    } catch (error) {
+      await highlighter.dispose();
+      throw error;
+    }
   }
 
   /**
@@ -108,12 +100,6 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
   }
 }
 
-function checkOptions(options: CrossEncoderRerankerOptions): void {
-  if (options === null || typeof options !== "object") throw new InvalidInputError("CrossEncoderReranker options must be an object");
-  const known = ["topN", "mode", "maxLength", "batchSize", "signal", "timeoutMs"];
-  for (const key of Object.keys(options)) if (!known.includes(key)) throw new InvalidInputError(`unknown CrossEncoderReranker option "${key}" (known: ${known.join(", ")})`);
-  if (options.topN !== undefined && !(Number.isInteger(options.topN) && options.topN >= 0)) throw new InvalidInputError(`topN must be a non-negative integer (got ${String(options.topN)})`);
-}
 
 function rerankOptions(options: CrossEncoderRerankerOptions): RerankOptions {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as RerankOptions;

@@ -14,34 +14,18 @@ import type { BaseNodePostprocessor } from "@llamaindex/core/postprocessor";
 import type { QueryBundle } from "@llamaindex/core/query-engine";
 import { MetadataMode, type NodeWithScore } from "@llamaindex/core/schema";
 import { extractText } from "@llamaindex/core/utils";
-import { InvalidInputError, SemanticHighlighter, type HighlighterLoadOptions, type RerankMode, type RerankOptions } from "@semantic-highlight/core";
+import { checkOptionNames, InvalidInputError, RERANK_OPTION_NAMES, SemanticHighlighter, type HighlighterLoadOptions, type RerankOptions } from "@semantic-highlight/core";
 
-/** Options of {@link CrossEncoderReranker}. */
-export interface CrossEncoderRerankerOptions {
-  /** Keep only the best `topN` nodes. Default: all of them, reordered. */
-  topN?: number;
-  /**
-   * `"pair"` (default): query and node text as two whole texts, truncated to the model's max length, scores
-   * equal to Python's (FlagEmbedding, sentence-transformers). `"blocks"`: long texts read to the end over
-   * sentence blocks, the best block wins.
-   */
-  mode?: RerankMode;
-  /** Longest pair in tokens (at most the model's max_length). Default: the model's max_length. */
-  maxLength?: number;
-  /** Most pairs per model call. Default 8. */
-  batchSize?: number;
-  /** Cancels a call. */
-  signal?: AbortSignal;
-  /** Rejects a call that takes longer (milliseconds). */
-  timeoutMs?: number;
-}
+/**
+ * Options of {@link CrossEncoderReranker}: core's rerank options (`topN`, `mode` "pair" | "blocks",
+ * `maxLength`, `batchSize`, `maxBatchTokens`, `signal`, `timeoutMs`), checked by core when it is built.
+ */
+export type CrossEncoderRerankerOptions = RerankOptions;
 
 /** Parameters of {@link CrossEncoderReranker}: options plus a loaded highlighter (see `fromModel`). */
 export interface CrossEncoderRerankerParams extends CrossEncoderRerankerOptions {
   highlighter: SemanticHighlighter;
 }
-
-const OPTION_NAMES = ["topN", "mode", "maxLength", "batchSize", "signal", "timeoutMs"];
 
 /**
  * Reranks nodes with a local cross-encoder.
@@ -58,11 +42,11 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
   private owned = false;
 
   constructor(params: CrossEncoderRerankerParams) {
-    if (params === null || typeof params !== "object" || !(params.highlighter instanceof SemanticHighlighter)) {
+    if (params === null || typeof params !== "object" || typeof (params.highlighter as { rerank?: unknown } | undefined)?.rerank !== "function") {
       throw new InvalidInputError("CrossEncoderReranker needs { highlighter } (a loaded SemanticHighlighter), or use `await CrossEncoderReranker.fromModel(pathOrHubId, options)`");
     }
     const { highlighter, ...options } = params;
-    checkOptions(options);
+    highlighter.validateRerankOptions(options);
     this.highlighter = highlighter;
     this.options = options;
   }
@@ -70,11 +54,17 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
   /** Loads a model (folder, Optimum export or hub id) and builds a reranker that owns it ({@link dispose} frees it). */
   static async fromModel(model: string, options: CrossEncoderRerankerOptions & { loadOptions?: HighlighterLoadOptions } = {}): Promise<CrossEncoderReranker> {
     const { loadOptions, ...rest } = options;
-    checkOptions(rest);
+    // Names first (before the slow load); values are checked against the model once it is loaded.
+    checkOptionNames(rest, RERANK_OPTION_NAMES, "CrossEncoderReranker option");
     const highlighter = await SemanticHighlighter.load(model, loadOptions);
-    const reranker = new CrossEncoderReranker({ ...rest, highlighter });
-    reranker.owned = true;
-    return reranker;
+    try {
+      const reranker = new CrossEncoderReranker({ ...rest, highlighter });
+      reranker.owned = true;
+      return reranker;
+    } catch (error) {
+      await highlighter.dispose();
+      throw error;
+    }
   }
 
   /**
@@ -103,11 +93,6 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
   }
 }
 
-function checkOptions(options: CrossEncoderRerankerOptions): void {
-  if (options === null || typeof options !== "object") throw new InvalidInputError("CrossEncoderReranker options must be an object");
-  for (const key of Object.keys(options)) if (!OPTION_NAMES.includes(key)) throw new InvalidInputError(`unknown CrossEncoderReranker option "${key}" (known: ${OPTION_NAMES.join(", ")})`);
-  if (options.topN !== undefined && !(Number.isInteger(options.topN) && options.topN >= 0)) throw new InvalidInputError(`topN must be a non-negative integer (got ${String(options.topN)})`);
-}
 
 function rerankOptions(options: CrossEncoderRerankerOptions): RerankOptions {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as RerankOptions;

@@ -52,13 +52,19 @@ describe("contextCapacity and layoutBlock", () => {
   it("lays out prefix, query, middle, context and suffix and fills maxLength exactly when full", () => {
     const [block] = packBlocks(0, [range(50, 5)], contextCapacity(12, 3, xlmrTemplate), 16);
     const layout = layoutBlock(block!, [7, 8, 9], xlmrTemplate);
-    expect(layout.inputIds).toEqual([0, 7, 8, 9, 2, 2, 50, 51, 52, 53, 54, 2]);
+    expect(Array.from(layout.inputIds)).toEqual([0, 7, 8, 9, 2, 2, 50, 51, 52, 53, 54, 2]);
     expect(layout.contextStart).toBe(6);
   });
   it("marks query and context with the template's token type ids", () => {
     const bert: PairTemplate = { prefix: [101], middle: [102], suffix: [102], typeIds: { prefix: [0], query: 0, middle: [0], context: 1, suffix: [1] }, specialTokenCount: 3 };
     const [block] = packBlocks(0, [[5, 6]], 10, 16);
-    expect(layoutBlock(block!, [9], bert)).toEqual({ inputIds: [101, 9, 102, 5, 6, 102], typeIds: [0, 0, 0, 1, 1, 1], sentenceIndex: [-1, -1, -1, 0, 0, -1], contextStart: 3 });
+    const layout = layoutBlock(block!, [9], bert);
+    expect({ inputIds: Array.from(layout.inputIds), typeIds: Array.from(layout.typeIds), sentenceIndex: Array.from(layout.sentenceIndex), contextStart: layout.contextStart }).toEqual({
+      inputIds: [101, 9, 102, 5, 6, 102],
+      typeIds: [0, 0, 0, 1, 1, 1],
+      sentenceIndex: [-1, -1, -1, 0, 0, -1],
+      contextStart: 3,
+    });
   });
 
   it("numbers sentences from 0 within each block, fragments of one sentence sharing an index", () => {
@@ -66,7 +72,7 @@ describe("contextCapacity and layoutBlock", () => {
     // Sentence 1 (5 tokens) is cut into fragments of 2 and spills into a second block.
     const blocks = packBlocks(0, [[5], [6, 7, 8, 9, 10], [11]], 4, 2);
     const layouts = blocks.map((b) => layoutBlock(b, [9], bert));
-    expect(layouts.map((l) => l.sentenceIndex)).toEqual([
+    expect(layouts.map((l) => Array.from(l.sentenceIndex))).toEqual([
       [-1, -1, -1, 0, 1, 1, -1],
       [-1, -1, -1, 0, 0, 0, 1, -1],
     ]);

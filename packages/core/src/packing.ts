@@ -74,24 +74,36 @@ export function contextCapacity(maxLength: number, queryLength: number, template
 
 /** Input ids of one block laid out with the pair template, and where its context starts. */
 export interface BlockLayout {
-  inputIds: number[];
-  typeIds: number[];
+  /** Token ids (an Int32Array from {@link layoutBlock}: one allocation per block, no per-token growth). */
+  inputIds: ArrayLike<number>;
+  typeIds: ArrayLike<number>;
   /**
    * Per token: 0-based index, within this block, of the sentence the token belongs to (fragments of one
    * sentence share it); −1 for query and special tokens. Fed as the optional `sentence_index` input.
    */
-  sentenceIndex: number[];
+  sentenceIndex: ArrayLike<number>;
   /** Position of the first context token in `inputIds`. */
   contextStart: number;
 }
 
 /** Lays a block out as `prefix query middle context suffix`. */
 export function layoutBlock(block: Block, queryIds: readonly number[], template: PairTemplate): BlockLayout {
-  const inputIds: number[] = [...template.prefix, ...queryIds, ...template.middle];
   const t = template.typeIds;
-  const typeIds: number[] = [...t.prefix, ...new Array<number>(queryIds.length).fill(t.query), ...t.middle];
-  const contextStart = inputIds.length;
-  const sentenceIndex = new Array<number>(contextStart).fill(-1);
+  const contextStart = template.prefix.length + queryIds.length + template.middle.length;
+  const length = contextStart + block.contextLength + template.suffix.length;
+  const inputIds = new Int32Array(length);
+  const typeIds = new Int32Array(length);
+  const sentenceIndex = new Int32Array(length).fill(-1);
+  let at = 0;
+  const put = (ids: readonly number[], types: readonly number[] | number) => {
+    ids.forEach((id, i) => {
+      inputIds[at] = id;
+      typeIds[at++] = typeof types === "number" ? types : types[i]!;
+    });
+  };
+  put(template.prefix, t.prefix);
+  put(queryIds, t.query);
+  put(template.middle, t.middle);
   let previousSentence = -1;
   let blockSentence = -1;
   for (const fragment of block.fragments) {
@@ -99,15 +111,13 @@ export function layoutBlock(block: Block, queryIds: readonly number[], template:
       previousSentence = fragment.sentenceIndex;
       blockSentence++;
     }
-    for (const id of fragment.tokenIds) {
-      inputIds.push(id);
-      sentenceIndex.push(blockSentence);
+    for (let i = 0; i < fragment.tokenIds.length; i++) {
+      inputIds[at] = fragment.tokenIds[i]!;
+      typeIds[at] = t.context;
+      sentenceIndex[at++] = blockSentence;
     }
   }
-  for (let i = 0; i < block.contextLength; i++) typeIds.push(t.context);
-  inputIds.push(...template.suffix);
-  typeIds.push(...t.suffix);
-  for (let i = 0; i < template.suffix.length; i++) sentenceIndex.push(-1);
+  put(template.suffix, t.suffix);
   return { inputIds, typeIds, sentenceIndex, contextStart };
 }
 

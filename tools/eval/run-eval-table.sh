@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds the CLI and writes docs/eval-results.md: keep-all, BM25 (top-1 and a threshold) and the default
-# model at its configured threshold (plus a threshold sweep from the same pass) on every eval set.
+# model at its configured threshold (plus a threshold sweep from the same pass) on every eval set, on its
+# unpunctuated variant and on its lexically hard subset (tools/eval/make-eval-variants.mjs writes those to
+# $EVAL_VARIANTS, default $TMPDIR/semantic-highlight-eval-variants, outside the repository), and checks
+# issue 11's goals (F1 vs BM25 top-1, compression, unpunctuated gap).
 #
 #   tools/eval/run-eval-table.sh                 # eval sets from ../shared/data/eval, model models/default
 #   SEMANTIC_HIGHLIGHT_MODEL=DIR tools/eval/run-eval-table.sh

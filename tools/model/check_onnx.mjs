@@ -31,10 +31,16 @@ for (const [bi, batch] of ref.batches.entries()) {
   const s = batch.input_ids[0].length;
   const ids = BigInt64Array.from(batch.input_ids.flat().map(BigInt));
   const mask = BigInt64Array.from(batch.attention_mask.flat().map(BigInt));
-  const out = await session.run({
+  const feeds = {
     input_ids: new ort.Tensor("int64", ids, [b, s]),
     attention_mask: new ort.Tensor("int64", mask, [b, s]),
-  });
+  };
+  // optional third input of the contract (graphs with in-graph sentence features)
+  if (session.inputNames.includes("sentence_index")) {
+    if (!batch.sentence_index) throw new Error(`the graph declares sentence_index but batch ${bi} of reference_outputs.json has none`);
+    feeds.sentence_index = new ort.Tensor("int64", BigInt64Array.from(batch.sentence_index.flat().map(BigInt)), [b, s]);
+  }
+  const out = await session.run(feeds);
   const p = out[cfg.pruning_output ?? "pruning_logits"];
   const hasRank = Boolean(cfg.ranking_output) && batch.ranking_logits !== undefined;
   const r = hasRank ? out[cfg.ranking_output] : { dims: [b, 1], data: new Float32Array(b) };

@@ -45,8 +45,11 @@ class ProvenceConfig:
     sep_token_id: int = 2
     # Also for small models: sentence-level lexical features computed in the graph (see
     # sentence_match_features): how much of the query each context sentence covers, relative to the best
-    # sentence of the block. Sentence boundaries are read off the token ids (a piece that starts a word
-    # after a piece that ends with . ! ? 。 ！ ？ ；), because the contract passes no sentence spans.
+    # sentence of the block. Sentence boundaries come from the optional contract input ``sentence_index``
+    # (int64 [batch, seq]: 0-based index, within its block, of the sentence a context token belongs to;
+    # -1 for query, special and padding tokens), which the pipeline fills from its own segmentation, so
+    # text without sentence punctuation (Markdown, lists, pre-split lines) works. With this flag the
+    # graph declares that third input.
     sentence_features: bool = False
     # Query tokens past this position do not count in the sentence features (keeps their cost O(L * 64)).
     feature_query_tokens: int = 64
@@ -189,9 +192,10 @@ SENTENCE_FEATURES = ("idf_coverage", "coverage", "relative_idf_coverage", "is_be
                      "log_sentence_tokens", "char_idf_coverage", "relative_char_idf_coverage", "is_best_char_sentence",
                      "bigram_coverage", "relative_bigram_coverage", "is_best_bigram_sentence",
                      "token_bm25", "relative_token_bm25", "is_best_token_bm25",
-                     "bigram_bm25", "relative_bigram_bm25", "is_best_bigram_bm25")
+                     "bigram_bm25", "relative_bigram_bm25", "is_best_bigram_bm25",
+                     "char_bigram_bm25", "relative_char_bigram_bm25", "is_best_char_bigram_bm25")
 BM25_K1, BM25_B = 1.2, 0.75
-PIECE_CHARS = 4  # CJK characters of a piece that the character features look at
+PIECE_CHARS = 6  # CJK characters of a piece that the character features look at
 
 
 def _sentence_bounds(sid: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -270,11 +274,11 @@ def _relative(score: torch.Tensor, context: torch.Tensor, real: torch.Tensor):
     return rel, is_best, best * real.to(torch.float32)
 
 
-def sentence_match_features(input_ids: torch.Tensor, attention_mask: torch.Tensor, sep_token_id: int,
-                            idf: torch.Tensor, starts_word: torch.Tensor, ends_sentence: torch.Tensor,
-                            is_space: torch.Tensor, piece_chars: torch.Tensor, char_idf: torch.Tensor,
-                            query_tokens: int = 64) -> torch.Tensor:
-    """[B, S, 18] float lexical features per token, zero outside the context except feature 4:
+def sentence_match_features(input_ids: torch.Tensor, attention_mask: torch.Tensor, sentence_index: torch.Tensor,
+                            sep_token_id: int, idf: torch.Tensor, starts_word: torch.Tensor, piece_chars: torch.Tensor,
+                            char_idf: torch.Tensor, query_tokens: int = 64, canonical: Optional[torch.Tensor] = None,
+                            is_stop: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """[B, S, 21] float lexical features per token, zero outside the context except feature 4:
 
     0. share of the query's IDF mass (distinct query token ids) that occurs in the token's sentence
     1. share of the query's distinct token ids that occur in the token's sentence (unweighted)
@@ -289,13 +293,19 @@ def sentence_match_features(input_ids: torch.Tensor, attention_mask: torch.Tenso
     10. feature 9 relative to its block maximum;  11. 1.0 where it is that maximum (> 0)
     12-14. BM25 of the sentence over query token ids (``_bm25``: the block's sentences are the
        collection), relative to the block maximum, and 1.0 at that maximum
-    15-17. the same over CJK character bigrams (what the BM25 baseline uses for Chinese)
+    15-17. the same over CJK character bigrams
+    18-20. the same over CJK characters and character bigrams together (the units core's BM25 baseline
+       uses for Chinese)
 
-    Sentences: a new one starts at the first context token and at every piece that starts a word
-    ("▁...") right after a piece ending with sentence punctuation (``ends_sentence``), a bare "▁"
-    (``is_space``: a sentence's trailing whitespace) in between allowed; the pipeline tokenizes
-    sentences one by one, so each starts with "▁" in both languages. Abbreviations split too early;
-    that only blurs a feature. Only the first ``query_tokens`` query tokens count.
+    Sentences come from ``sentence_index`` (the contract's optional third input, filled by the pipeline
+    from its own segmentation): a new sentence starts at the first context token and wherever the index
+    changes between two context tokens. Fragments of one sentence share its index and count as one
+    sentence. Nothing is inferred from punctuation. The query / context split comes from the separator
+    tokens (``<s> q </s></s> ctx </s>``). Only the first ``query_tokens`` query tokens count.
+
+    Token matching (features 0-4, 12-14) compares ``canonical[id]`` (a vocabulary table: lower-cased,
+    lightly stemmed piece, as core's BM25 baseline analyses words), and query tokens with ``is_stop[id]``
+    (stop words, punctuation) do not count; both default to the identity / nothing.
     """
     s = input_ids.shape[1]
     is_sep = input_ids.eq(sep_token_id)
@@ -304,22 +314,22 @@ def sentence_match_features(input_ids: torch.Tensor, attention_mask: torch.Tenso
     real = attention_mask.gt(0)
     query = segment.eq(0) & positions.gt(0) & real
     context = segment.ge(1) & ~is_sep & real
-    prev_ids = torch.cat([input_ids[:, :1], input_ids[:, :-1]], dim=1)
-    prev2_ids = torch.cat([input_ids[:, :2], input_ids[:, :-2]], dim=1)
     next_ids = torch.cat([input_ids[:, 1:], input_ids[:, -1:]], dim=1)
     prev_context = torch.cat([torch.zeros_like(context[:, :1]), context[:, :-1]], dim=1)
-    # A sentence that ends with whitespace ends with a bare "▁" piece (Hugging Face's Metaspace keeps it):
-    # it belongs to the sentence before, and the next sentence starts after it.
-    trailing_space = is_space[input_ids].gt(0) & (starts_word[next_ids].gt(0) | next_ids.eq(sep_token_id))
-    after_end = ends_sentence[prev_ids].gt(0) | (is_space[prev_ids].gt(0) & ends_sentence[prev2_ids].gt(0))
-    boundary = context & starts_word[input_ids].gt(0) & ~trailing_space & after_end
+    prev_index = torch.cat([sentence_index[:, :1], sentence_index[:, :-1]], dim=1)
+    boundary = context & prev_context & sentence_index.ne(prev_index)
     sid = torch.cumsum((boundary | (context & ~prev_context) | is_sep).long(), dim=1)
     bounds = _sentence_bounds(sid)
 
-    # token ids
+    # token ids (canonical forms; stop words and punctuation in the query do not count)
     q_ids = input_ids[:, :query_tokens]
-    q_distinct = _distinct(q_ids, query[:, :query_tokens])
-    occurs = (input_ids.unsqueeze(2).eq(q_ids.unsqueeze(1)) & context.unsqueeze(2)).to(torch.float32)
+    match_ids = canonical[input_ids] if canonical is not None else input_ids
+    q_match = match_ids[:, :query_tokens]
+    q_valid = query[:, :query_tokens]
+    if is_stop is not None:
+        q_valid = q_valid & is_stop[q_ids].eq(0)
+    q_distinct = _distinct(q_match, q_valid)
+    occurs = (match_ids.unsqueeze(2).eq(q_match.unsqueeze(1)) & context.unsqueeze(2)).to(torch.float32)
     counts = _sentence_sums(occurs, bounds)
     idf_cov, cov = _coverage(counts, q_distinct, idf[q_ids], context)
     rel, is_best, best = _relative(idf_cov, context, real)
@@ -332,7 +342,8 @@ def sentence_match_features(input_ids: torch.Tensor, attention_mask: torch.Tenso
     doc_chars = piece_chars[input_ids]  # [B, S, PIECE_CHARS]
     c_occurs = (doc_chars.unsqueeze(3).eq(q_chars.unsqueeze(1).unsqueeze(1)) & doc_chars.gt(0).unsqueeze(3)).any(dim=2)
     c_occurs = (c_occurs & context.unsqueeze(2)).to(torch.float32)
-    c_cov, _ = _coverage(_sentence_sums(c_occurs, bounds), c_distinct, char_idf[q_chars], context)
+    c_counts = _sentence_sums(c_occurs, bounds)
+    c_cov, _ = _coverage(c_counts, c_distinct, char_idf[q_chars], context)
     c_rel, c_best, _ = _relative(c_cov, context, real)
 
     # CJK character bigrams (what BM25 uses for Chinese): within a piece, and across two adjacent pieces
@@ -360,8 +371,12 @@ def sentence_match_features(input_ids: torch.Tensor, attention_mask: torch.Tenso
     t_rel, t_best, _ = _relative(t_bm25, context, real)
     g_bm25 = _bm25(g_counts, g_distinct, sentence_start, tokens_in_sentence, context)
     g_brel, g_bbest, _ = _relative(g_bm25, context, real)
+    cg_bm25 = _bm25(torch.cat([c_counts, g_counts], dim=2), torch.cat([c_distinct, g_distinct], dim=1), sentence_start,
+                    tokens_in_sentence, context)
+    cg_rel, cg_best, _ = _relative(cg_bm25, context, real)
     return torch.stack([idf_cov, cov, rel, is_best, best.expand(-1, s), length, c_cov, c_rel, c_best,
-                        g_cov, g_rel, g_best, t_bm25, t_rel, t_best, g_bm25, g_brel, g_bbest], dim=-1)
+                        g_cov, g_rel, g_best, t_bm25, t_rel, t_best, g_bm25, g_brel, g_bbest,
+                        cg_bm25, cg_rel, cg_best], dim=-1)
 
 
 class XLMRobertaEncoderModel(nn.Module):
@@ -380,25 +395,31 @@ class XLMRobertaEncoderModel(nn.Module):
             # IDF per token id is shared with query_match_weight when both are on (set by the trainer).
             if not c.query_match:
                 self.register_buffer("query_match_weight", torch.ones(c.vocab_size))
+            # 1 for pieces that start a word ("▁..."): two CJK pieces are adjacent characters only when the
+            # second does not (used for character bigrams across pieces; nothing about sentences).
             self.register_buffer("piece_starts_word", torch.zeros(c.vocab_size))
-            self.register_buffer("piece_ends_sentence", torch.zeros(c.vocab_size))
-            self.register_buffer("piece_is_space", torch.zeros(c.vocab_size))
+            # piece id -> id of its canonical form (lower-cased, lightly stemmed); 1 for stop words / punctuation
+            self.register_buffer("piece_canonical", torch.arange(c.vocab_size, dtype=torch.long))
+            self.register_buffer("piece_is_stop", torch.zeros(c.vocab_size))
             # piece id -> up to PIECE_CHARS CJK character ids (0 = none); character id -> IDF in [0, 1]
             self.register_buffer("piece_chars", torch.zeros(c.vocab_size, PIECE_CHARS, dtype=torch.long))
             self.register_buffer("char_idf", torch.zeros(c.char_vocab_size))
             self.sentence_feature_proj = nn.Linear(len(SENTENCE_FEATURES), c.hidden)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                sentence_index: Optional[torch.Tensor] = None) -> torch.Tensor:
         x = self.embeddings(input_ids)
         if self.config.query_match:
             match = query_match_feature(input_ids, attention_mask, self.config.sep_token_id)
             match = match * self.query_match_weight[input_ids]
             x = x + match.unsqueeze(-1) * self.query_match_embedding
         if self.config.sentence_features:
-            feats = sentence_match_features(input_ids, attention_mask, self.config.sep_token_id,
-                                            self.query_match_weight, self.piece_starts_word,
-                                            self.piece_ends_sentence, self.piece_is_space, self.piece_chars, self.char_idf,
-                                            self.config.feature_query_tokens)
+            if sentence_index is None:
+                raise ValueError("this model's sentence features need the sentence_index input")
+            feats = sentence_match_features(input_ids, attention_mask, sentence_index, self.config.sep_token_id,
+                                            self.query_match_weight, self.piece_starts_word, self.piece_chars,
+                                            self.char_idf, self.config.feature_query_tokens, self.piece_canonical,
+                                            self.piece_is_stop)
             x = x + self.sentence_feature_proj(feats)
         # HF get_extended_attention_mask: (1 - mask) * finfo.min, broadcast over heads/queries
         m = attention_mask[:, None, None, :].to(x.dtype)
@@ -421,7 +442,8 @@ class ClassificationHead(nn.Module):
 
 
 class ProvenceModel(nn.Module):
-    """forward(input_ids, attention_mask) -> (pruning_logits [B,S,2], ranking_logits [B,1])."""
+    """forward(input_ids, attention_mask[, sentence_index]) -> (pruning_logits [B,S,2], ranking_logits [B,1]).
+    ``sentence_index`` is required (and exported as a third graph input) when ``config.sentence_features``."""
 
     def __init__(self, c: ProvenceConfig):
         super().__init__()
@@ -430,8 +452,9 @@ class ProvenceModel(nn.Module):
         self.classifier = ClassificationHead(c)
         self.pruning_head = nn.Linear(c.hidden, 2)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        h = self.roberta(input_ids, attention_mask)
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                sentence_index: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
+        h = self.roberta(input_ids, attention_mask, sentence_index)
         pruning_logits = self.pruning_head(h).float()
         ranking_logits = self.classifier(h).float()
         return pruning_logits, ranking_logits
@@ -483,7 +506,9 @@ def load_hf_state_dict(
 def export_onnx(model: nn.Module, path: str, opset: int = 14, example_seq: int = 16, check: bool = True) -> None:
     """Export to the project's ONNX contract and check the graph with onnx.checker.
 
-    inputs:  input_ids int64 [batch, seq], attention_mask int64 [batch, seq]
+    inputs:  input_ids int64 [batch, seq], attention_mask int64 [batch, seq], and, when the model's
+             config has ``sentence_features``, sentence_index int64 [batch, seq] (0-based index of a
+             context token's sentence within its block; -1 for query, special and padding tokens)
     outputs: pruning_logits float32 [batch, seq, 2], ranking_logits float32 [batch, 1]
 
     Graphs over 2 GB need external data; see the project README for re-saving them
@@ -501,16 +526,28 @@ def export_onnx(model: nn.Module, path: str, opset: int = 14, example_seq: int =
     ids[:, 0] = 0
     ids[1, -3:] = pad
     mask = ids.ne(pad).long()
+    with_index = bool(getattr(getattr(model, "config", None), "sentence_features", False))
+    inputs, names = (ids, mask), ["input_ids", "attention_mask"]
+    axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}}
+    if with_index:
+        sep = model.config.sep_token_id
+        ids[:, 3:5] = sep  # <s> q q </s></s> ctx ... </s>
+        ids[0, -1] = sep
+        ids[1, -4] = sep
+        index = torch.full_like(ids, -1)
+        for row, end in ((0, example_seq - 1), (1, example_seq - 4)):
+            index[row, 5:end] = torch.arange(end - 5) // 3
+        inputs, names = (ids, mask, index), names + ["sentence_index"]
+        axes["sentence_index"] = {0: "batch", 1: "seq"}
     with torch.no_grad():
         torch.onnx.export(
             model,
-            (ids, mask),
+            inputs,
             path,
-            input_names=["input_ids", "attention_mask"],
+            input_names=names,
             output_names=["pruning_logits", "ranking_logits"],
             dynamic_axes={
-                "input_ids": {0: "batch", 1: "seq"},
-                "attention_mask": {0: "batch", 1: "seq"},
+                **axes,
                 "pruning_logits": {0: "batch", 1: "seq"},
                 "ranking_logits": {0: "batch"},
             },
@@ -526,7 +563,8 @@ def export_onnx(model: nn.Module, path: str, opset: int = 14, example_seq: int =
 
 
 def check_contract(m) -> None:
-    """Assert that an onnx.ModelProto follows the input/output contract."""
+    """Assert that an onnx.ModelProto follows the input/output contract (optional third input
+    ``sentence_index``)."""
     from onnx import TensorProto
 
     def sig(vis):
@@ -538,7 +576,8 @@ def check_contract(m) -> None:
         return out
 
     ins, outs = sig(m.graph.input), sig(m.graph.output)
-    assert list(ins) == ["input_ids", "attention_mask"], ins
+    # sentence_index is the contract's one optional extra input (DESIGN.md §3, issue 11)
+    assert list(ins) in (["input_ids", "attention_mask"], ["input_ids", "attention_mask", "sentence_index"]), ins
     for name in ins:
         et, dims = ins[name]
         assert et == TensorProto.INT64 and len(dims) == 2 and all(isinstance(d, str) for d in dims), (name, ins[name])

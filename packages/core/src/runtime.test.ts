@@ -10,10 +10,17 @@ import { repoRoot, testModels } from "./test-support/models.js";
 
 interface Reference {
   atol: number;
-  batches: { input_ids: number[][]; attention_mask: number[][]; pruning_logits: number[][][][] | number[][][]; ranking_logits: number[][] }[];
+  batches: {
+    input_ids: number[][];
+    attention_mask: number[][];
+    /** Present for graphs that declare the optional `sentence_index` input (models/default). */
+    sentence_index?: number[][];
+    pruning_logits: number[][][][] | number[][][];
+    ranking_logits: number[][];
+  }[];
 }
 
-function toBatch(ids: number[][], mask: number[][]): ModelInputs {
+function toBatch(ids: number[][], mask: number[][], sentenceIndex?: number[][]): ModelInputs {
   const batchSize = ids.length;
   const sequenceLength = ids[0]!.length;
   return {
@@ -22,6 +29,7 @@ function toBatch(ids: number[][], mask: number[][]): ModelInputs {
     tensors: {
       input_ids: BigInt64Array.from(ids.flat(), (v) => BigInt(v)),
       attention_mask: BigInt64Array.from(mask.flat(), (v) => BigInt(v)),
+      ...(sentenceIndex ? { sentence_index: BigInt64Array.from(sentenceIndex.flat(), (v) => BigInt(v)) } : {}),
     },
   };
 }
@@ -36,7 +44,8 @@ describe("OnnxModelSession", () => {
     const session = await OnnxModelSession.create(path.join(dir, "model.onnx"), { pruning: "pruning_logits", ranking: "ranking_logits", rankingRequired: true });
     expect(reference.batches.some((b) => b.attention_mask.flat().includes(0))).toBe(true);
     for (const b of reference.batches) {
-      const out = await session.run(toBatch(b.input_ids, b.attention_mask));
+      expect(b.sentence_index !== undefined).toBe(session.inputNames.includes("sentence_index"));
+      const out = await session.run(toBatch(b.input_ids, b.attention_mask, b.sentence_index));
       const pruningLogits = out.pruningLogits!;
       const expectedPruning = (b.pruning_logits as unknown[]).flat(3) as number[];
       expect(pruningLogits.length).toBe(expectedPruning.length);

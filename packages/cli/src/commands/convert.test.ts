@@ -35,6 +35,15 @@ describe("semantic-highlight convert", () => {
     expect(existsSync(path.join(out, "model.onnx"))).toBe(true);
   });
 
+  it("--rerank-only converts the encoder and ranking head only: a folder without a pruning output", async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "sh-cli-out-")), "model");
+    const { code } = await run(["convert", checkpoint(), "--out", out, "--rerank-only"]);
+    expect(code).toBe(0);
+    const config = JSON.parse(readFileSync(path.join(out, "highlight_config.json"), "utf8")) as { pruning_output: unknown; ranking_output: unknown };
+    expect(config.pruning_output).toBeNull();
+    expect(config.ranking_output).toBe("ranking_logits");
+  });
+
   it("converts a hub id through the hub (HF_ENDPOINT) and prints JSON", async () => {
     const hubRepo = checkpoint();
     const hub = await startFakeHub({ "org/xp": hubRepo }, "b".repeat(40));

@@ -19,6 +19,7 @@ interface ConvertFlags {
   force?: boolean;
   pruningHeadPrefix?: string;
   rankingHead?: boolean;
+  rerankOnly?: boolean;
   maxLength?: string;
   threshold?: number;
   copyWeights?: boolean;
@@ -79,6 +80,7 @@ export function convertCommand(io: CliIo): Command {
     .option("--int8", "also quantize to int8 (not available in TypeScript yet)")
     .option("--pruning-head-prefix <prefix>", "state-dict prefix of the pruning head when it has an unusual name")
     .option("--no-ranking-head", "accept a checkpoint without a ranking head (pruning_logits only)")
+    .option("--rerank-only", "convert the encoder and ranking head only, ignoring any pruning head (a plain XLMRobertaForSequenceClassification reranker converts this way without the flag)")
     .option("--max-length <n>", "block length to record (default: the checkpoint's max_length, else 512)")
     .option("-t, --threshold <x>", "default threshold to record (default: the checkpoint's default_threadshold, else 0.1)", parseThreshold)
     .option("--copy-weights", "write model.onnx_data instead of linking the safetensors file")
@@ -118,6 +120,7 @@ export function convertCommand(io: CliIo): Command {
           ...(flags.force ? { overwrite: true } : {}),
           ...(flags.pruningHeadPrefix ? { pruningHeadPrefix: flags.pruningHeadPrefix } : {}),
           ...(flags.rankingHead === false ? { allowMissingRankingHead: true } : {}),
+          ...(flags.rerankOnly ? { rerankOnly: true } : {}),
           ...(maxLength !== undefined ? { maxLength } : {}),
           ...(flags.threshold !== undefined ? { threshold: flags.threshold } : {}),
           ...(flags.copyWeights ? { weights: "copy" as const } : {}),

@@ -6,7 +6,8 @@
  * (worker threads) when it can, other work is cut into slices of a few milliseconds, and batches are sent
  * a few ahead so workers or a remote server stay busy while results come back in order.
  */
-import { callAbortError, withCallSignal } from "./call-signal.js";
+import { withCallSignal } from "./call-signal.js";
+import { yieldIfBusy } from "./slicing.js";
 import { fragmentScore, SentenceScoreAccumulator } from "./aggregation.js";
 import type { BatchOutput, InferenceBackend } from "./backends/types.js";
 import { defaultFragmentLength, type ModelConfig, type RerankActivation } from "./config.js";
@@ -33,8 +34,6 @@ const DEFAULT_SMALL_BATCH_TOKENS = 512;
 const OFF_THREAD_PREPARE_CHARS = 4096;
 /** Documents sent to one worker per prepare job (so several workers share a big call). */
 const PREPARE_CHUNK_CHARS = 65_536;
-/** Longest stretch of work on the caller's thread before yielding to its event loop. */
-const SLICE_MS = 4;
 
 /** Everything the pipeline needs about one model. */
 export interface PipelineParts {
@@ -66,17 +65,6 @@ export type ResolvedOptions = HighlightOptions &
  */
 export function minimumContextTokens(maxLength: number, specialTokens: number): number {
   return Math.max(1, Math.min(Math.max(16, Math.floor(maxLength / 4)), Math.floor((maxLength - specialTokens) / 2)));
-}
-
-/** Yields to the event loop when the current slice has run for {@link SLICE_MS}. */
-class TimeSlicer {
-  private sliceStart = now();
-  async maybeYield(signal: AbortSignal): Promise<void> {
-    if (now() - this.sliceStart < SLICE_MS) return;
-    await new Promise<void>((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
-    this.sliceStart = now();
-    if (signal.aborted) throw callAbortError(signal);
-  }
 }
 
 
@@ -122,9 +110,10 @@ export class HighlightPipeline {
   }
 
   private async run(query: string, documents: readonly DocumentInput[], opts: ResolvedOptions, signal: AbortSignal, started: number): Promise<HighlightResponse> {
+    // Yield before the first slice of work: callers often start many calls in one tick.
+    await yieldIfBusy(signal);
     const tokenizer = this.tokenizer;
     const timings: HighlightTimings = { segmentationMs: 0, tokenizationMs: 0, packingMs: 0, inferenceMs: 0, aggregationMs: 0, totalMs: 0 };
-    const slicer = new TimeSlicer();
 
     // Validate every document up front (cheap), so bad input fails before any work is queued.
     const sources: DocumentSource[] = [];
@@ -140,7 +129,7 @@ export class HighlightPipeline {
     if (capacity < minContext) {
       throw new QueryTooLongError(queryIds.length, opts.maxLength - tokenizer.template.specialTokenCount - minContext, { maxLength: opts.maxLength, minContextTokens: minContext });
     }
-    const prepared = await this.prepare(sources, opts, signal, slicer);
+    const prepared = await this.prepare(sources, opts, signal);
     // Segmentation and tokenization are one step when they run in a worker; reported as tokenization.
     timings.tokenizationMs = now() - mark;
 
@@ -151,7 +140,7 @@ export class HighlightPipeline {
       for (const block of packBlocks(d, prepared[d]!.tokenIds, capacity, opts.fragmentLength)) {
         blocks.push(block);
         layouts.push(layoutBlock(block, queryIds, tokenizer.template));
-        await slicer.maybeYield(signal);
+        await yieldIfBusy(signal);
       }
     }
     const plan = planBatches(layouts, {
@@ -189,7 +178,7 @@ export class HighlightPipeline {
     for (let k = 0; k < plan.length; k++) {
       while (submitted < plan.length && submitted < k + window) {
         submit(submitted++);
-        await slicer.maybeYield(signal);
+        await yieldIfBusy(signal);
       }
       const output = await inFlight[k]!;
       const batch = batches[k]!;
@@ -216,7 +205,7 @@ export class HighlightPipeline {
         }
       });
       timings.aggregationMs += now() - mark;
-      await slicer.maybeYield(signal);
+      await yieldIfBusy(signal);
     }
     timings.packingMs += packingInLoop;
     timings.inferenceMs = Math.max(0, now() - inferenceStart - timings.aggregationMs - packingInLoop);
@@ -232,7 +221,7 @@ export class HighlightPipeline {
           ? rerankOnlyResult(doc, d, maxRankingLogit[d] ?? null, rerankActivation(this.config), doc.tokenIds.reduce((n, ids) => n + ids.length, 0), blockCounts[d]!)
           : buildResult(doc, d, accumulators[d]!.scores(), maxRankingLogit[d] ?? null, blockCounts[d]!, opts, rerankActivation(this.config)),
       );
-      await slicer.maybeYield(signal);
+      await yieldIfBusy(signal);
     }
     if (opts.sortByRerankScore) results.sort((a, b) => b.rerankScore - a.rerankScore || a.documentIndex - b.documentIndex);
     timings.aggregationMs += now() - mark;
@@ -246,7 +235,7 @@ export class HighlightPipeline {
   }
 
   /** Spans and token ids of every document: off this thread when the backend can and the call is big. */
-  private async prepare(sources: readonly DocumentSource[], opts: ResolvedOptions, signal: AbortSignal, slicer: TimeSlicer): Promise<PreparedDocument[]> {
+  private async prepare(sources: readonly DocumentSource[], opts: ResolvedOptions, signal: AbortSignal): Promise<PreparedDocument[]> {
     const totalChars = sources.reduce((n, s) => n + s.text.length, 0);
     const backend = this.backend;
     if (backend.prepare && totalChars > OFF_THREAD_PREPARE_CHARS) {
@@ -274,11 +263,11 @@ export class HighlightPipeline {
           const steps = unpackPreparationSteps(sources[chunks[c]![k]!]!, packed[c]![k]!);
           let step = steps.next();
           while (!step.done) {
-            await slicer.maybeYield(signal);
+            await yieldIfBusy(signal);
             step = steps.next();
           }
           prepared.push(step.value);
-          await slicer.maybeYield(signal);
+          await yieldIfBusy(signal);
         }
       }
       return prepared;
@@ -286,7 +275,7 @@ export class HighlightPipeline {
     const prepared: PreparedDocument[] = [];
     for (const source of sources) {
       prepared.push(prepareOnThisThread(source, this.tokenizer, opts));
-      await slicer.maybeYield(signal);
+      await yieldIfBusy(signal);
     }
     return prepared;
   }

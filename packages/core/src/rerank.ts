@@ -16,7 +16,8 @@
 import { sigmoid } from "./aggregation.js";
 import type { InferenceBackend } from "./backends/types.js";
 import type { ModelConfig, RerankActivation } from "./config.js";
-import { callAbortError, withCallSignal } from "./call-signal.js";
+import { withCallSignal } from "./call-signal.js";
+import { yieldIfBusy } from "./slicing.js";
 import { AbortError, InferenceError, InvalidInputError, UnsupportedByModelError } from "./errors.js";
 import { checkOptionNames, describeValue as describe } from "./options.js";
 import { makeBatch, planBatches, toModelInputs, type BlockLayout } from "./packing.js";
@@ -237,8 +238,8 @@ export class Reranker {
     const queryIds = tokenizer.encode(query);
     const layouts: PairLayout[] = [];
     for (const source of sources) {
+      await yieldIfBusy(signal); // whole documents are tokenized here, on the caller's thread
       layouts.push(layoutPair(queryIds, tokenizer.encode(source.text), tokenizer.template, opts.maxLength));
-      if (signal.aborted) throw callAbortError(signal);
     }
     const plan = planBatches(layouts, { maxBatchSize: opts.batchSize, maxBatchTokens: opts.maxBatchTokens, maxPaddingRatio: 0.1, smallBatchTokens: 512 });
     const inputNames = this.backend.info.inputNames;

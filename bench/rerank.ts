@@ -91,7 +91,7 @@ const md = [
   "",
   `In-process backend, ${threads} intra-op threads, median of ${repeats} after a warm-up; pairs truncated to exactly the length shown (pair mode).`,
   "\"one pass\" = `highlight()` on a model with both heads (rerank score + highlights); \"two models\" = `rerank()` with a reranker of the same shape, then `highlight()`.",
-  `Measured on a shared 2-core machine (other jobs running): compare rows with each other, not with other files. ${new Date().toISOString().slice(0, 10)}.`,
+  `Command: \`npx tsx bench/rerank.ts ${argv.join(" ")}\` on a 2-core VM (shared hardware: compare rows with each other, not with other files), ${new Date().toISOString().slice(0, 16)}Z.`,
   "",
   "| model | tokens / pair | docs | reranked docs/s | rerank ms | highlight (one pass) ms | two models ms | saving of one pass |",
   "|---|---|---|---|---|---|---|---|",

@@ -129,9 +129,10 @@ export class HighlightPipeline {
     if (capacity < minContext) {
       throw new QueryTooLongError(queryIds.length, opts.maxLength - tokenizer.template.specialTokenCount - minContext, { maxLength: opts.maxLength, minContextTokens: minContext });
     }
-    const prepared = await this.prepare(sources, opts, signal);
-    // Segmentation and tokenization are one step when they run in a worker; reported as tokenization.
-    timings.tokenizationMs = now() - mark;
+    const prepared = await this.prepare(sources, opts, signal, timings);
+    // On this thread the two steps are timed apart (prepare() fills segmentationMs); in a worker they are one
+    // step, reported as tokenization.
+    timings.tokenizationMs = now() - mark - timings.segmentationMs;
 
     mark = now();
     const blocks: Block[] = [];
@@ -235,7 +236,7 @@ export class HighlightPipeline {
   }
 
   /** Spans and token ids of every document: off this thread when the backend can and the call is big. */
-  private async prepare(sources: readonly DocumentSource[], opts: ResolvedOptions, signal: AbortSignal): Promise<PreparedDocument[]> {
+  private async prepare(sources: readonly DocumentSource[], opts: ResolvedOptions, signal: AbortSignal, timings: HighlightTimings): Promise<PreparedDocument[]> {
     const totalChars = sources.reduce((n, s) => n + s.text.length, 0);
     const backend = this.backend;
     if (backend.prepare && totalChars > OFF_THREAD_PREPARE_CHARS) {
@@ -274,7 +275,7 @@ export class HighlightPipeline {
     }
     const prepared: PreparedDocument[] = [];
     for (const source of sources) {
-      prepared.push(prepareOnThisThread(source, this.tokenizer, opts));
+      prepared.push(prepareOnThisThread(source, this.tokenizer, opts, timings));
       await yieldIfBusy(signal);
     }
     return prepared;
@@ -346,10 +347,10 @@ export class HighlightPipeline {
   }
 }
 
-/** Segmentation and tokenization of one document on the calling thread, errors typed. */
-function prepareOnThisThread(source: DocumentSource, tokenizer: TextTokenizer, opts: ResolvedOptions): PreparedDocument {
+/** Segmentation and tokenization of one document on the calling thread (timed apart), errors typed. */
+function prepareOnThisThread(source: DocumentSource, tokenizer: TextTokenizer, opts: ResolvedOptions, timings: HighlightTimings): PreparedDocument {
   try {
-    return prepareDocument(source, tokenizer, opts.segmentation);
+    return prepareDocument(source, tokenizer, opts.segmentation, timings);
   } catch (error) {
     if (error instanceof RangeError) throw new InvalidInputError(`segmentation: ${error.message}`);
     throw error;

@@ -135,7 +135,9 @@ export interface HighlightResult {
 
 /** Wall-clock time per stage of one call, in milliseconds. */
 export interface HighlightTimings {
+  /** Sentence segmentation on the calling thread (0 when the backend's workers did it with tokenization). */
   segmentationMs: number;
+  /** Tokenization; when workers prepared the call, segmentation and tokenization together. */
   tokenizationMs: number;
   packingMs: number;
   inferenceMs: number;

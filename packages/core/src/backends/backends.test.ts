@@ -79,6 +79,10 @@ describe("backends give the same scores (max diff 0)", () => {
     const strip = (r: HighlightResponse) => r.results;
     expect(strip(viaWorkers)).toEqual(strip(reference));
     expect(reference.results[0]!.sentences.length).toBe(60);
+    // Timings: on this thread segmentation is timed apart; in the workers it is part of tokenization.
+    expect(reference.timings.segmentationMs).toBeGreaterThan(0);
+    expect(viaWorkers.timings.segmentationMs).toBe(0);
+    expect(viaWorkers.timings.tokenizationMs).toBeGreaterThan(0);
   });
 });
 

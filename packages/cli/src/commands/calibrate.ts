@@ -19,7 +19,7 @@ import { Command, InvalidArgumentError } from "commander";
 
 import { addBackendOptions, backendFromFlags, type BackendFlags } from "../backend-flags.js";
 import { CliError } from "../errors.js";
-import { EvalDataError, evalItemProblem, type EvalItem } from "../eval/dataset.js";
+import { EvalDataError, evalItemProblem, parseJsonLines, readDataFile, type EvalItem } from "../eval/dataset.js";
 import { computeMetrics, type EvalMetrics } from "../eval/metrics.js";
 import { scoreItems, selectOutcomes, type ScoredItem } from "../eval/run.js";
 import type { CliIo } from "../io.js";
@@ -68,25 +68,10 @@ function parseFraction(value: string): number {
 
 /** Reads an eval-format JSONL file whose `labels` may be missing (then every label is 0 and `labeled` is false). */
 export async function readCalibrationFile(file: string, options: { lang?: string; limit?: number } = {}): Promise<{ items: EvalItem[]; labeled: boolean }> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(code === "ENOENT" ? `${file}: no such file` : `${file}: cannot read the file (${(error as Error).message})`);
-  }
+  const text = await readDataFile(file);
   let items: EvalItem[] = [];
   let withLabels = 0;
-  text.split("\n").forEach((raw, index) => {
-    const lineText = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (lineText.trim() === "") return;
-    const line = index + 1;
-    let value: unknown;
-    try {
-      value = JSON.parse(lineText);
-    } catch (error) {
-      throw new EvalDataError(file, line, `not valid JSON (${(error as Error).message})`);
-    }
+  parseJsonLines(text, file).forEach(({ value, line }) => {
     const v = value as Record<string, unknown>;
     const hasLabels = v !== null && typeof v === "object" && v.labels !== undefined;
     if (hasLabels) withLabels++;

@@ -82,17 +82,7 @@ export function evalItemProblem(value: unknown): string | null {
  */
 export function parseEvalJsonl(text: string, file = "<input>"): EvalItem[] {
   const items: EvalItem[] = [];
-  const lines = text.split("\n");
-  lines.forEach((raw, index) => {
-    const lineText = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (lineText.trim() === "") return;
-    const line = index + 1;
-    let value: unknown;
-    try {
-      value = JSON.parse(lineText);
-    } catch (error) {
-      throw new EvalDataError(file, line, `not valid JSON (${(error as Error).message})`);
-    }
+  parseJsonLines(text, file).forEach(({ value, line }) => {
     const problem = evalItemProblem(value);
     if (problem) throw new EvalDataError(file, line, problem);
     const v = value as EvalItem;
@@ -100,6 +90,40 @@ export function parseEvalJsonl(text: string, file = "<input>"): EvalItem[] {
   });
   if (items.length === 0) throw new CliError(`${file}: no items (the file is empty)`);
   return items;
+}
+
+/** One parsed line of a JSONL file, with its 1-based line number. */
+export interface JsonLine {
+  value: unknown;
+  line: number;
+}
+
+/** Parses every non-blank line of a JSONL text (CRLF accepted); a line that is not JSON throws {@link EvalDataError}. */
+export function parseJsonLines(text: string, file = "<input>"): JsonLine[] {
+  const parsed: JsonLine[] = [];
+  text.split("\n").forEach((raw, index) => {
+    const lineText = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (lineText.trim() === "") return;
+    const line = index + 1;
+    try {
+      parsed.push({ value: JSON.parse(lineText) as unknown, line });
+    } catch (error) {
+      throw new EvalDataError(file, line, `not valid JSON (${(error as Error).message})`);
+    }
+  });
+  return parsed;
+}
+
+/** Reads a data file as UTF-8; a missing, unreadable or folder path is a {@link CliError} naming it. */
+export async function readDataFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new CliError(`${file}: no such file`);
+    if (code === "EISDIR") throw new CliError(`${file}: is a folder, expected a .jsonl file`);
+    throw new CliError(`${file}: cannot read the file (${(error as Error).message})`);
+  }
 }
 
 /** Options of {@link loadEvalSet}. */
@@ -115,16 +139,7 @@ export interface LoadEvalSetOptions {
  * {@link CliError}; items with an empty query are left out and listed in `skipped`.
  */
 export async function loadEvalSet(file: string, options: LoadEvalSetOptions = {}): Promise<EvalSet> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new CliError(`${file}: no such file`);
-    if (code === "EISDIR") throw new CliError(`${file}: is a folder, expected a .jsonl file`);
-    throw new CliError(`${file}: cannot read the file (${(error as Error).message})`);
-  }
-  let items = parseEvalJsonl(text, file);
+  let items = parseEvalJsonl(await readDataFile(file), file);
   if (options.lang !== undefined) {
     items = items.filter((item) => item.lang === options.lang);
     if (items.length === 0) throw new CliError(`${file}: no items with lang "${options.lang}"`);

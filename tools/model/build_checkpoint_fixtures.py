@@ -84,10 +84,10 @@ def encoder_config(vocab: int) -> dict:
     }
 
 
-def make_model(seed: int, vocab: int) -> ProvenceModel:
+def make_model(seed: int, vocab: int, positions: int = POSITIONS) -> ProvenceModel:
     torch.manual_seed(seed)
     cfg = ProvenceConfig(vocab_size=vocab, hidden=HIDDEN, layers=LAYERS, heads=HEADS, intermediate=FFN,
-                         max_position_embeddings=POSITIONS, initializer_range=0.2)
+                         max_position_embeddings=positions, initializer_range=0.2)
     m = ProvenceModel(cfg)
     init_weights(m)
     with torch.no_grad():  # non-trivial LayerNorm and biases, so a wrong mapping cannot hide

@@ -38,8 +38,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 
-from provence_arch import ProvenceConfig, ProvenceModel, init_weights  # noqa: E402
-from build_checkpoint_fixtures import write_st  # noqa: E402
+from provence_arch import ProvenceModel  # noqa: E402
+from build_checkpoint_fixtures import make_model, write_st  # noqa: E402
 from build_tokenizer import hf_encode  # noqa: E402
 
 HIDDEN, LAYERS, HEADS, FFN, POSITIONS, VOCAB = 16, 2, 4, 32, 66, 8002
@@ -94,20 +94,6 @@ class Reranker(torch.nn.Module):
         return self.classifier(self.roberta(input_ids, attention_mask)).float()
 
 
-def make_model(seed: int) -> ProvenceModel:
-    torch.manual_seed(seed)
-    cfg = ProvenceConfig(vocab_size=VOCAB, hidden=HIDDEN, layers=LAYERS, heads=HEADS, intermediate=FFN,
-                         max_position_embeddings=POSITIONS, initializer_range=0.2)
-    m = ProvenceModel(cfg)
-    init_weights(m)
-    with torch.no_grad():  # non-trivial LayerNorm and biases, so a wrong mapping cannot hide
-        for name, p in m.named_parameters():
-            if name.endswith("bias") or "LayerNorm" in name:
-                p.add_(torch.randn_like(p) * 0.1)
-    m.eval()
-    return m
-
-
 def hf_config() -> dict:
     return {
         "_name_or_path": "tiny-xlmr-reranker", "architectures": ["XLMRobertaForSequenceClassification"],
@@ -124,7 +110,7 @@ def build(out: str) -> None:
 
     torch.set_num_threads(2)
     sp = spm.SentencePieceProcessor(model_file=os.path.join(REPO, "models", "test", "tiny-xlmr", "sentencepiece.bpe.model"))
-    m = make_model(21)
+    m = make_model(21, VOCAB, POSITIONS)
     with torch.no_grad():  # spread the logits (random weights give ~0.7 for every pair otherwise)
         m.classifier.out_proj.weight.mul_(20.0)
         m.classifier.out_proj.bias.sub_(11.0)  # and centre them near 0, so sigmoid scores are not saturated

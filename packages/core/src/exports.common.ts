@@ -52,7 +52,7 @@ export { selectWithinContextBudget, validateContextBudgetOptions } from "./budge
 export type { ContextBudgetOptions, ContextBudgetSelection } from "./budget.js";
 export { activateLogit, layoutPair, longestFirstLengths, rankResults, Reranker, rerankActivation, RERANK_OPTION_NAMES, SENTENCE_OPTION_NAMES } from "./rerank.js";
 export type { PairLayout, RerankMode, RerankOptions, RerankResult } from "./rerank.js";
-export { checkOptionNames, closestName, describeValue, HIGHLIGHT_OPTION_NAMES } from "./options.js";
+export { checkOptionNames, closestName, definedEntries, describeValue, HIGHLIGHT_OPTION_NAMES } from "./options.js";
 export { approximateTokenCount, BM25_DEFAULT_THRESHOLD, bm25Highlight, bm25SentenceScores, bm25Terms, Bm25SentenceScorer, lightStem } from "./bm25.js";
 export type { Bm25HighlightOptions, Bm25Normalization, Bm25Options } from "./bm25.js";
 export { copyRecord, highlightDetails } from "./details.js";

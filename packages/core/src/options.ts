@@ -91,3 +91,8 @@ export function checkBoolean(name: string, value: unknown): void {
     throw new InvalidInputError(`${name} must be true or false (got ${describeValue(value)})`);
   }
 }
+
+/** The entries of `value` that are not `undefined` (so a spread cannot override a default with `undefined`). */
+export function definedEntries<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

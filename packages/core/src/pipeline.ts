@@ -17,7 +17,7 @@ import { prepareDocument, unpackPreparationSteps, type PreparedDocument } from "
 import { activateLogit, checkRerankOnlyOptions, rerankActivation, rerankOnlyResult } from "./rerank.js";
 import { assembleResult, parseDocumentInput, type DocumentSource } from "./result.js";
 import { segmentSentences } from "./segmentation.js";
-import { checkBoolean, checkOptionNames, describeValue as describe, HIGHLIGHT_OPTION_NAMES } from "./options.js";
+import { checkBoolean, checkOptionNames, definedEntries, describeValue as describe, HIGHLIGHT_OPTION_NAMES } from "./options.js";
 import { validateSelectionOptions, type SelectionOptions } from "./selection.js";
 import type { TextTokenizer } from "./tokenization.js";
 import type { DocumentInput, HighlightOptions, HighlightResponse, HighlightResult, HighlightTimings, RerankScoreSource } from "./types.js";
@@ -102,7 +102,7 @@ export class HighlightPipeline {
     if (!Array.isArray(documents)) throw new InvalidInputError("documents must be an array (use highlightOne for a single document)");
     const opts = this.resolveOptions(options);
     // A rerank-only model (no pruning head) scores documents, not sentences: selection options are an error.
-    if (this.config.pruningOutput === null) checkRerankOnlyOptions({ ...this.defaults, ...stripUndefined(options) }, this.config.name);
+    if (this.config.pruningOutput === null) checkRerankOnlyOptions({ ...this.defaults, ...definedEntries(options) }, this.config.name);
     if (this.disposed) throw new InferenceError("The model has been released (dispose() was called).");
     if (opts.signal?.aborted) throw new AbortError(opts.signal.reason);
 
@@ -285,7 +285,7 @@ export class HighlightPipeline {
   resolveOptions(options: HighlightOptions): ResolvedOptions {
     if (options === null || typeof options !== "object" || Array.isArray(options)) throw new InvalidInputError(`options must be an object (got ${describe(options)})`);
     checkOptionNames(options, HIGHLIGHT_OPTION_NAMES, "highlight option");
-    const merged: HighlightOptions = { ...this.defaults, ...stripUndefined(options) };
+    const merged: HighlightOptions = { ...this.defaults, ...definedEntries(options) };
     // Fidelity first: blocks of the model's own max_length, as the reference packs them. Shorter blocks
     // (e.g. 512 for the 8192-token zilliz model) are faster on CPU and change some scores (bench/README.md).
     const maxLength = merged.maxLength ?? this.config.maxLength;
@@ -368,9 +368,6 @@ function isAbortSignal(value: unknown): value is AbortSignal {
   return typeof AbortSignal !== "undefined" && value instanceof AbortSignal;
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 function buildResult(doc: PreparedDocument, documentIndex: number, scores: number[], rankingLogit: number | null, blocks: number, opts: ResolvedOptions, activation: RerankActivation): HighlightResult {
   return assembleResult(doc, {

@@ -10,6 +10,7 @@ import type { SerializedNotImplemented } from "@langchain/core/load/serializable
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import {
   checkOptionNames,
+  definedEntries,
   HIGHLIGHT_OPTION_NAMES,
   InferenceError,
   InvalidInputError,
@@ -344,7 +345,7 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
       const budgeted = selectWithinContextBudget(results, {
         maxTokens: contextBudget,
         threshold: response.threshold,
-        ...pickDefined({ topK: core.topK, keepFirst: core.keepFirst, neighbors: core.neighbors, minSentences: core.minSentences, tokenBudget: core.tokenBudget, separator: core.separator }),
+        ...definedEntries({ topK: core.topK, keepFirst: core.keepFirst, neighbors: core.neighbors, minSentences: core.minSentences, tokenBudget: core.tokenBudget, separator: core.separator }),
       }).results;
       results = dropIrrelevant ? budgeted.filter((r) => r.keptSentences.length > 0) : budgeted;
     }
@@ -369,9 +370,6 @@ function coreOptions(options: SemanticHighlightCompressorOptions): HighlightOpti
   return { ...core, minSentences, sortByRerankScore: false };
 }
 
-function pickDefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 function stats(response: HighlightResponse, kept: readonly HighlightResult[]): SemanticHighlightStats {
   const sum = (results: readonly HighlightResult[], pick: (r: HighlightResult) => number) => results.reduce((a, r) => a + pick(r), 0);

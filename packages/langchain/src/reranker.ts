@@ -83,7 +83,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
       if (doc === null || typeof doc !== "object" || typeof doc.pageContent !== "string") throw new InvalidInputError(`documents[${i}] must be a LangChain document with a string pageContent`);
       return doc.pageContent;
     });
-    const ranked = await this.highlighter.rerank(query, texts, rerankOptions(this.options));
+    const ranked = await this.highlighter.rerank(query, texts, this.options);
     return ranked.map((r) => {
       const source = documents[r.documentIndex]!;
       return new Document({
@@ -98,9 +98,4 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
   async dispose(): Promise<void> {
     if (this.owned) await this.highlighter.dispose();
   }
-}
-
-
-function rerankOptions(options: CrossEncoderRerankerOptions): RerankOptions {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as RerankOptions;
 }

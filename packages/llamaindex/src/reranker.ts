@@ -83,7 +83,7 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
       if (!node || typeof node.getContent !== "function") throw new InvalidInputError(`nodes[${i}] must be a NodeWithScore ({ node, score? }) holding a LlamaIndex node`);
       return entry.node.getContent(MetadataMode.NONE);
     });
-    const ranked = await this.highlighter.rerank(text, texts, rerankOptions(this.options));
+    const ranked = await this.highlighter.rerank(text, texts, this.options);
     return ranked.map((r) => ({ node: nodes[r.documentIndex]!.node, score: r.score }));
   }
 
@@ -91,9 +91,4 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
   async dispose(): Promise<void> {
     if (this.owned) await this.highlighter.dispose();
   }
-}
-
-
-function rerankOptions(options: CrossEncoderRerankerOptions): RerankOptions {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as RerankOptions;
 }

@@ -2,13 +2,13 @@
  * The three backends give identical results, and the worker backend's lifecycle never leaves a promise
  * hanging: overload, timeout, abort, a dying worker, dispose.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { AbortError, InferenceError, OverloadedError, TimeoutError, WorkerCrashedError } from "../errors.js";
 import { SemanticHighlighter } from "../highlighter.js";
-import { repoRoot, sharedData, testModels } from "../test-support/models.js";
+import { copyModel, repoRoot, sharedData, testModels } from "../test-support/models.js";
 import type { DocumentInput, HighlightResponse } from "../types.js";
 import { startKServeServer, type KServeServer } from "./kserve-server.js";
 import type { WorkerBackend } from "./worker.js";
@@ -149,6 +149,19 @@ describe("worker backend lifecycle", () => {
     await h.dispose();
     await outcome;
     await expect(h.highlightOne(query, "")).rejects.toBeInstanceOf(InferenceError);
+  });
+
+  it("fails calls with a clear InferenceError once every worker is dead and none can be restarted", async () => {
+    const folder = copyModel(testModels.tokenwise);
+    const h = await SemanticHighlighter.load(folder, { shareSession: false });
+    const backend = h.backend as WorkerBackend;
+    rmSync(folder, { recursive: true, force: true }); // replacements cannot load the model any more
+    await backend.threads[0]!.terminate();
+    // The call waits for a worker; after three failed restarts it rejects instead of waiting forever, and so
+    // does every later call.
+    await expect(h.highlightOne(query, "The Normans gave their name to Normandy.")).rejects.toThrow(/every inference worker died and none could be restarted/);
+    await expect(h.highlightOne(query, "Rollo led them.")).rejects.toThrow(/every inference worker died and none could be restarted/);
+    await h.dispose();
   });
 
   it("reports a broken model folder from load, as a ModelLoadError from the worker", async () => {

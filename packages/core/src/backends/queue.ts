@@ -8,6 +8,8 @@
  */
 import { AbortError, InferenceError, OverloadedError } from "../errors.js";
 
+const released = () => new InferenceError("The model has been released (dispose() was called).");
+
 /** Somewhere a job can run: one session, one worker, one HTTP connection's worth of concurrency. */
 export interface ExecutionSlot<J, R> {
   execute(job: J): Promise<R>;
@@ -36,6 +38,7 @@ export class JobQueue<J, R> {
   private readonly idle: ExecutionSlot<J, R>[] = [];
   private readonly running = new Set<Pending<J, R>>();
   private disposed = false;
+  private reason: () => Error = released;
   private readonly maxQueued: number;
 
   constructor(options: JobQueueOptions) {
@@ -62,7 +65,7 @@ export class JobQueue<J, R> {
   /** Queues a job; resolves with its result, or rejects (overload, abort, slot failure, dispose). */
   submit(job: J, signal?: AbortSignal): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      if (this.disposed) return reject(new InferenceError("The model has been released (dispose() was called)."));
+      if (this.disposed) return reject(this.reason());
       if (signal?.aborted) return reject(new AbortError(signal.reason));
       if (this.waiting.length >= this.maxQueued && this.idle.length === 0) {
         return reject(new OverloadedError(this.waiting.length, this.maxQueued));
@@ -81,11 +84,15 @@ export class JobQueue<J, R> {
     });
   }
 
-  /** Rejects everything waiting or running; later submits reject too. */
-  dispose(): void {
+  /**
+   * Rejects everything waiting or running, and every later submit, with `reason()` (default: the model was
+   * released by `dispose()`).
+   */
+  dispose(reason: () => Error = released): void {
     if (this.disposed) return;
     this.disposed = true;
-    const error = () => new InferenceError("The model has been released (dispose() was called).");
+    this.reason = reason;
+    const error = reason;
     for (const pending of this.waiting.splice(0)) this.settle(pending, () => pending.reject(error()));
     for (const pending of this.running) this.settle(pending, () => pending.reject(error()));
     this.running.clear();

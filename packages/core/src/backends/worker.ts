@@ -221,10 +221,12 @@ export class WorkerBackend implements InferenceBackend {
         this.slots.add(slot);
         this.queue.addSlot(slot);
       },
-      () => {
+      (error: unknown) => {
         this.failedRestarts++;
-        // No worker left and none can start: fail what waits instead of letting it hang.
-        if (this.failedRestarts >= 3 && [...this.slots].every((s) => !s.alive)) this.queue.dispose();
+        // No worker left and none can start: fail what waits, and what comes, instead of letting it hang.
+        if (this.failedRestarts >= 3 && [...this.slots].every((s) => !s.alive)) {
+          this.queue.dispose(() => new InferenceError(`every inference worker died and none could be restarted (${(error as Error).message}); load the model again`, { cause: error }));
+        }
         else if (!this.disposed) setTimeout(() => this.replace(dead), 100 * this.failedRestarts).unref();
       },
     );

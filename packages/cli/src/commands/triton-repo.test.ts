@@ -1,10 +1,10 @@
 /** `semantic-highlight triton-repo` on scratch folders, as a user runs it (issue 18, point 3). */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync as makeTemp, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 import { memoryIo } from "../io.js";
 import { runCli } from "../program.js";
@@ -17,6 +17,17 @@ async function run(args: string[]) {
   const code = await runCli(args, io);
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
+
+/** Temp folders of this file, removed at the end (entries hard-link the committed test model). */
+const created: string[] = [];
+function mkdtempSync(prefix: string): string {
+  const dir = makeTemp(prefix);
+  created.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
 
 const tree = (dir: string): string[] => readdirSync(dir, { recursive: true }).map(String).sort();
 

@@ -8,7 +8,7 @@
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { checkTritonConfig } from "../../../../test/support/v2-servers.js";
 import { TritonRepositoryError } from "../errors.js";
@@ -17,7 +17,16 @@ import { encodeOnnxModel, OnnxAttributeType, OnnxDataType, type OnnxDim, type On
 import { copyModel, repoRoot, testModels } from "../test-support/models.js";
 import { protobufTextString, TRITON_MARKER_FILE, tritonModelNameProblem, writeTritonRepository } from "./triton.js";
 
-const tmp = (prefix: string) => mkdtempSync(path.join(tmpdir(), `sh-triton-${prefix}-`));
+/** Temp folders of this file, removed at the end (entries hard-link the committed test models). */
+const created: string[] = [];
+const tmp = (prefix: string) => {
+  const dir = mkdtempSync(path.join(tmpdir(), `sh-triton-${prefix}-`));
+  created.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
 const fixtures = path.join(repoRoot, "models/test");
 
 /** A checkpoint fixture with the tiny XLM-R tokenizer beside it, ready for convertCheckpoint. */

@@ -15,7 +15,8 @@ export type SemanticHighlightErrorCode =
   | "TIMEOUT"
   | "WORKER_CRASHED"
   | "REMOTE"
-  | "CONVERSION";
+  | "CONVERSION"
+  | "TRITON_REPOSITORY";
 
 /** Base class of all errors thrown by semantic-highlight. */
 export class SemanticHighlightError extends Error {
@@ -82,6 +83,40 @@ export class ConversionError extends SemanticHighlightError {
     super("CONVERSION", `${source}: ${problem}`, options);
     this.reason = reason;
     this.source = source;
+  }
+}
+
+/** Why a Triton model repository entry was not written (see {@link TritonRepositoryError}). */
+export type TritonRepositoryErrorReason =
+  /** The model name breaks Triton's rules or would not be one folder inside the repository. */
+  | "INVALID_NAME"
+  /** An option is out of range (max batch size, instance count or kind). */
+  | "INVALID_OPTION"
+  /** `<repository>/<name>` exists and overwriting was not asked for. */
+  | "EXISTS"
+  /** `<repository>/<name>` exists but is not an entry this writer made (or holds files it did not write): never deleted. */
+  | "NOT_OURS"
+  /** The graph references a file outside the model folder (absolute path, `..`, a symlink leading out) or not a regular file. */
+  | "UNSAFE_REFERENCE"
+  /** A file the graph references is missing. */
+  | "MISSING_FILE"
+  /** The graph cannot be served as configured (batch dimension, tensor type or rank), or the written entry does not load. */
+  | "UNSERVABLE"
+  /** The file system refused a write. */
+  | "WRITE";
+
+/**
+ * A Triton model repository entry could not be written safely. `reason` says why; `path` names the folder
+ * or file concerned. Nothing outside `<repository>/<name>` is ever touched, and a failed write leaves the
+ * repository as it was.
+ */
+export class TritonRepositoryError extends SemanticHighlightError {
+  readonly reason: TritonRepositoryErrorReason;
+  readonly path: string;
+  constructor(reason: TritonRepositoryErrorReason, path: string, problem: string, options?: { cause?: unknown }) {
+    super("TRITON_REPOSITORY", `${path}: ${problem}`, options);
+    this.reason = reason;
+    this.path = path;
   }
 }
 

@@ -2,7 +2,6 @@
  * Input guards, option rigor, abort and lifecycle of the pipeline (issue 12, defects 1–7 and 9). Uses the
  * token-wise test model in-process, and a controllable fake backend where timing matters.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +11,7 @@ import { AbortError, InferenceError, InvalidInputError, ModelLoadError, QueryToo
 import { SemanticHighlighter } from "./highlighter.js";
 import { loadModelFiles } from "./model.js";
 import { HighlightPipeline, minimumContextTokens } from "./pipeline.js";
+import { corruptWeightsFile } from "./test-support/corrupt-weights.js";
 import { copyModel, repoRoot, testModels } from "./test-support/models.js";
 import type { HighlightOptions } from "./types.js";
 
@@ -85,19 +85,10 @@ describe("defect 1: a long query cannot multiply the compute", () => {
 });
 
 describe("defect 2: non-finite model outputs", () => {
-  const python = "/usr/bin/python3";
-  const hasOnnx = (() => {
-    try {
-      execFileSync(python, ["-c", "import onnx, numpy"], { stdio: "ignore" });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-
-  it.skipIf(!hasOnnx)("a model whose weights are corrupted with NaN fails with InferenceError, not silent NaN scores", async () => {
+  it("a model whose weights are corrupted with NaN fails with InferenceError, not silent NaN scores", async () => {
     const folder = copyModel(testModels.tinyXlmr);
-    execFileSync(python, [path.join(repoRoot, "packages/core/src/test-support/corrupt_weights.py"), path.join(folder, "model.onnx")], { stdio: "pipe" });
+    // Written from TypeScript at test time (no python3-onnx needed), so this runs wherever the suite runs.
+    expect(corruptWeightsFile(path.join(folder, "model.onnx"))).toBeGreaterThan(10);
     const broken = await SemanticHighlighter.load(folder, { backend: "in-process", shareSession: false });
     try {
       const error = await errorOf(broken.highlightOne("What is Normandy?", DOC));

@@ -1,10 +1,24 @@
 /** `semantic-highlight triton-repo`: a Triton Inference Server model repository from a model folder. */
+import path from "node:path";
+
 import { writeTritonRepository } from "@semantic-highlight/core";
 import { Command, InvalidArgumentError } from "commander";
 
 import type { CliIo } from "../io.js";
 import { resolveModel } from "../model-path.js";
 import { parsePositiveInt } from "../options.js";
+
+/** `--max-batch-size`: Triton's max_batch_size, 0 meaning no batching. */
+function parseMaxBatchSize(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n > 2 ** 31 - 1) throw new InvalidArgumentError(`expected an integer >= 0 (0: no batching), got "${value}"`);
+  return n;
+}
+
+/** A path as one POSIX shell word, for the printed command. */
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
 
 interface TritonFlags {
   model?: string;
@@ -28,22 +42,24 @@ export function tritonRepoCommand(io: CliIo): Command {
     .argument("[model]", "model folder (default: $SEMANTIC_HIGHLIGHT_MODEL, else <repo>/models/default)")
     .requiredOption("-o, --out <repo>", "model repository folder (created when missing)")
     .option("--name <name>", "model name in the repository (default: the model's config name)")
-    .option("--max-batch-size <n>", "Triton max_batch_size for dynamic batching (default 8)", parsePositiveInt)
+    .option("--max-batch-size <n>", "Triton max_batch_size for dynamic batching (default 8; 0: no batching, full shapes)", parseMaxBatchSize)
     .option("--instance <kind>", "run instances on gpu or cpu (default: Triton's choice)", parseInstanceKind)
     .option("--instances <n>", "instances per device (default 1)", parsePositiveInt)
-    .option("--overwrite", "replace an existing <repo>/<name>")
+    .option("--overwrite", "replace an existing <repo>/<name> that triton-repo wrote (anything else is refused)")
     .action(async (model: string | undefined, flags: TritonFlags) => {
       const folder = resolveModel(model, io.env);
       const result = await writeTritonRepository(folder, flags.out, {
-        ...(flags.name ? { name: flags.name } : {}),
-        ...(flags.maxBatchSize ? { maxBatchSize: flags.maxBatchSize } : {}),
+        ...(flags.name !== undefined ? { name: flags.name } : {}),
+        ...(flags.maxBatchSize !== undefined ? { maxBatchSize: flags.maxBatchSize } : {}),
         ...(flags.instance ? { instanceKind: flags.instance === "gpu" ? "KIND_GPU" : "KIND_CPU" } : {}),
         ...(flags.instances ? { instanceCount: flags.instances } : {}),
         ...(flags.overwrite ? { overwrite: true } : {}),
       });
+      // Names come from the model folder: printed JSON-quoted, so none can forge a line of this report.
+      const list = (names: string[]) => names.map((n) => JSON.stringify(n)).join(", ");
       io.out(`wrote ${result.configPath}\n`);
-      io.out(`  model "${result.name}": inputs ${result.inputs.join(", ")}; outputs ${result.outputs.join(", ")}; files in 1/: ${result.files.join(", ")}\n`);
-      io.out(`serve it:  tritonserver --model-repository=${flags.out}\n`);
-      io.out(`use it:    SemanticHighlighter.load("${folder}", { backend: { kind: "remote", url: "http://localhost:8000", model: "${result.name}" } })\n`);
+      io.out(`  model ${JSON.stringify(result.name)}: max_batch_size ${result.maxBatchSize}${result.maxBatchSize === 0 ? " (no batching)" : ""}; inputs ${list(result.inputs)}; outputs ${list(result.outputs)}; files in 1/: ${list(result.files)}\n`);
+      io.out(`serve it:  tritonserver --model-repository=${shellWord(path.resolve(flags.out))}\n`);
+      io.out(`use it:    SemanticHighlighter.load(${JSON.stringify(folder)}, { backend: { kind: "remote", url: "http://localhost:8000", model: ${JSON.stringify(result.name)} } })\n`);
     });
 }

@@ -198,3 +198,90 @@ export function decodeOnnxModel(bytes: Uint8Array): OnnxModel {
   const type = modelProto();
   return type.toObject(type.decode(bytes), { longs: Number, bytes: Array, defaults: false }) as unknown as OnnxModel;
 }
+
+/** A graph read for its structure only (see {@link decodeOnnxStructure}): tensors carry no weights. */
+export interface OnnxStructureTensor {
+  name?: string;
+  dims?: number[];
+  dataType?: number;
+  externalData?: OnnxStringEntry[];
+  dataLocation?: number;
+}
+
+/** `SparseTensorProto` (values + indices), structure only. */
+export interface OnnxStructureSparseTensor {
+  values?: OnnxStructureTensor;
+  indices?: OnnxStructureTensor;
+}
+
+/** `AttributeProto`, structure only: the tensors and subgraphs it holds. */
+export interface OnnxStructureAttribute {
+  name?: string;
+  t?: OnnxStructureTensor;
+  tensors?: OnnxStructureTensor[];
+  g?: OnnxStructureGraph;
+  graphs?: OnnxStructureGraph[];
+  sparseTensor?: OnnxStructureSparseTensor;
+  sparseTensors?: OnnxStructureSparseTensor[];
+}
+
+/** `ValueInfoProto` as read: any field may be absent (an unknown dimension has neither value nor param). */
+export interface OnnxStructureValueInfo {
+  name?: string;
+  type?: { tensorType?: { elemType?: number; shape?: { dim?: { dimValue?: number; dimParam?: string }[] } } };
+}
+
+/** `GraphProto`, structure only. */
+export interface OnnxStructureGraph {
+  node?: { opType?: string; attribute?: OnnxStructureAttribute[] }[];
+  initializer?: OnnxStructureTensor[];
+  sparseInitializer?: OnnxStructureSparseTensor[];
+  input?: OnnxStructureValueInfo[];
+  output?: OnnxStructureValueInfo[];
+}
+
+/** `ModelProto`, structure only (`functions` hold nodes whose attributes may hold tensors too). */
+export interface OnnxStructure {
+  irVersion?: number;
+  graph?: OnnxStructureGraph;
+  functions?: { node?: { opType?: string; attribute?: OnnxStructureAttribute[] }[] }[];
+}
+
+let structureType: protobuf.Type | undefined;
+
+/**
+ * The read schema: the writer's subset plus what a reader must not miss when it looks for every tensor
+ * (sparse initializers, sparse attributes, model-local functions), minus the tensor payloads and the node
+ * fields no reader of the structure needs, which protobufjs then skips: a graph with inline weights is read
+ * without copying them into JavaScript arrays.
+ */
+function structureProto(): protobuf.Type {
+  if (structureType) return structureType;
+  const root = protobuf.Root.fromJSON(SCHEMA);
+  const onnx = root.lookup("onnx") as protobuf.Namespace;
+  onnx.add(new protobuf.Type("SparseTensorProto").add(new protobuf.Field("values", 1, "TensorProto")).add(new protobuf.Field("indices", 2, "TensorProto")));
+  onnx.add(new protobuf.Type("FunctionProto").add(new protobuf.Field("node", 5, "NodeProto", "repeated")));
+  root.lookupType("onnx.GraphProto").add(new protobuf.Field("sparseInitializer", 15, "SparseTensorProto", "repeated"));
+  const attribute = root.lookupType("onnx.AttributeProto");
+  attribute.add(new protobuf.Field("sparseTensor", 22, "SparseTensorProto")).add(new protobuf.Field("sparseTensors", 23, "SparseTensorProto", "repeated"));
+  root.lookupType("onnx.ModelProto").add(new protobuf.Field("functions", 25, "FunctionProto", "repeated"));
+  const drop = (typeName: string, fields: string[]) => {
+    const type = root.lookupType(typeName);
+    for (const field of fields) type.remove(type.fields[field]!);
+  };
+  drop("onnx.TensorProto", ["rawData", "floatData", "int32Data", "int64Data", "docString"]);
+  drop("onnx.NodeProto", ["input", "output", "name", "domain", "docString"]);
+  drop("onnx.AttributeProto", ["refAttrName", "docString", "type", "f", "i", "s", "floats", "ints", "strings"]);
+  structureType = root.resolveAll().lookupType("onnx.ModelProto");
+  return structureType;
+}
+
+/**
+ * Parses ONNX protobuf bytes for the model's structure: inputs and outputs with their types and shapes,
+ * nodes, and every tensor's name, dims and external-data entries — without the weights themselves.
+ * @throws Error (protobufjs) when the bytes are not a protobuf message of this shape
+ */
+export function decodeOnnxStructure(bytes: Uint8Array): OnnxStructure {
+  const type = structureProto();
+  return type.toObject(type.decode(bytes), { longs: Number, defaults: false }) as OnnxStructure;
+}

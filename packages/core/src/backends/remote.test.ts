@@ -1,6 +1,10 @@
 /**
- * The remote backend against the local V2 server (Triton cannot be installed here): retries, timeouts,
- * contract checks, concurrency; and the wire format against the examples in Triton's / KServe's docs.
+ * The remote backend against our own V2 server double (`startKServeServer`): the faults the real servers
+ * cannot be made to produce on cue — 503 with Retry-After, slow answers, a model that breaks the contract —
+ * plus retries, timeouts and the concurrency cap; and the wire format against the examples in Triton's /
+ * KServe's docs. Results, both encodings, MLServer's 422 fallback, concurrency, a server killed mid-call and
+ * restarts run against the REAL KServe and MLServer servers in test/remote-v2-servers.test.ts; hostile
+ * answers (huge, slow, redirects) in remote.hostile.test.ts.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -89,7 +89,7 @@ describe.skipIf(!v2KitPresent)("remote backend against the real KServe and MLSer
     local = await SemanticHighlighter.load(modelDir, { backend: "in-process", shareSession: false });
     reference = {
       highlight: highlightNumbers(await local.highlight(query, docs)),
-      rerank: [(await local.rerank(query, docs)).sort((a, b) => a.index - b.index).map((r) => r.score)],
+      rerank: [(await local.rerank(query, docs)).sort((a, b) => a.documentIndex - b.documentIndex).map((r) => r.score)],
       concurrent: await Promise.all(queries.map(async (q) => highlightNumbers(await local.highlight(q, docs)))),
     };
     expect(reference.highlight.flat().some((s) => s > 0.5)).toBe(true);
@@ -115,7 +115,7 @@ describe.skipIf(!v2KitPresent)("remote backend against the real KServe and MLSer
   it.each(cases)("%s, %s tensors: highlight() and rerank() equal in-process (≤ 1e-5)", async (kind, tensorFormat) => {
     const h = await remote(servers[kind]!.url, { tensorFormat });
     expectClose(highlightNumbers(await h.highlight(query, docs)), reference.highlight, "highlight");
-    expectClose([(await h.rerank(query, docs)).sort((a, b) => a.index - b.index).map((r) => r.score)], reference.rerank, "rerank");
+    expectClose([(await h.rerank(query, docs)).sort((a, b) => a.documentIndex - b.documentIndex).map((r) => r.score)], reference.rerank, "rerank");
     expect((h.backend as RemoteBackend).tensorFormat).toBe(tensorFormat);
   });
 
@@ -150,7 +150,7 @@ describe.skipIf(!v2KitPresent)("remote backend against the real KServe and MLSer
     expectClose(highlightNumbers(await h.highlight(query, docs)), reference.highlight, "highlight");
     expect(proxy.posts.map((p) => p.binary)).toEqual([true, false]); // one batch: refused as binary, then JSON
     expect((h.backend as RemoteBackend).tensorFormat).toBe("json");
-    expectClose([(await h.rerank(query, docs)).sort((a, b) => a.index - b.index).map((r) => r.score)], reference.rerank, "rerank");
+    expectClose([(await h.rerank(query, docs)).sort((a, b) => a.documentIndex - b.documentIndex).map((r) => r.score)], reference.rerank, "rerank");
     // Remembered per endpoint: a new highlighter of the same URL and model starts with JSON.
     const again = await remote(proxy.url);
     expect((again.backend as RemoteBackend).tensorFormat).toBe("json");

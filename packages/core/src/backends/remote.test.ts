@@ -63,8 +63,9 @@ describe("remote backend (KServe V2) against the local test server", () => {
   });
 
   it("times a slow request out with TimeoutError, and a call with its own timeoutMs", async () => {
-    const h = await remote({ timeoutMs: 50, retries: 0 });
-    server.faults.delayMs = 400;
+    // timeoutMs also bounds the metadata exchange on load (headers and body): leave it room on a busy machine.
+    const h = await remote({ timeoutMs: 300, retries: 0 });
+    server.faults.delayMs = 1500;
     await expect(h.highlightOne(query, doc)).rejects.toBeInstanceOf(TimeoutError);
     const h2 = await remote();
     await expect(h2.highlightOne(query, doc, { timeoutMs: 30 })).rejects.toBeInstanceOf(TimeoutError);

@@ -53,23 +53,57 @@ function workerSource(): { source: string | URL; eval: boolean } {
   throw new InferenceError(`the worker entry file is missing next to ${fileURLToPath(import.meta.url)} (expected worker-entry.js)`);
 }
 
+const ENTRY_ONLY_FLAGS = ["--input-type", "--eval", "-e", "--print", "-p"];
+const isEntryOnly = (arg: string) => ENTRY_ONLY_FLAGS.includes(arg) || ENTRY_ONLY_FLAGS.some((flag) => flag.startsWith("--") && arg.startsWith(`${flag}=`));
+
 /**
- * The parent's Node options minus those that only make sense for the main entry: a worker inherits
- * `process.execArgv`, and `node --input-type=module --eval …` would make every worker fail to start
- * ("--input-type can only be used with string input").
+ * The Node options for the worker threads: `undefined` (inherit the parent's, Node's default) unless the
+ * parent has options that only make sense for the main entry. A worker inherits `process.execArgv`, and
+ * `node --input-type=module --eval …` made every worker fail to start ("--input-type can only be used with
+ * string input"); then the parent's options minus those (and their values) are passed explicitly.
  */
-export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] | undefined {
+  if (!execArgv.some(isEntryOnly)) return undefined;
   const out: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const arg = execArgv[i]!;
-    if (arg === "--input-type" || arg === "--eval" || arg === "-e" || arg === "--print" || arg === "-p") {
-      if (arg === "--input-type" || i + 1 < execArgv.length) i++; // drop its value too
+    if (isEntryOnly(arg)) {
+      if (!arg.includes("=") && i + 1 < execArgv.length) i++; // drop its value too
       continue;
     }
-    if (arg.startsWith("--input-type=") || arg.startsWith("--eval=") || arg.startsWith("--print=")) continue;
     out.push(arg);
   }
   return out;
+}
+
+/** Options named in Node's ERR_WORKER_INVALID_EXEC_ARGV message ("…invalid execArgv flags: --a=1, --b"). */
+function refusedFlags(error: unknown): Set<string> | undefined {
+  if ((error as { code?: unknown })?.code !== "ERR_WORKER_INVALID_EXEC_ARGV") return undefined;
+  const listed = /flags: (.*)$/.exec(String((error as Error).message))?.[1];
+  return listed ? new Set(listed.split(", ")) : undefined;
+}
+
+/**
+ * Starts a worker thread. Given explicitly, `execArgv` is checked more strictly than when inherited: V8 and
+ * process-wide options (`--max-old-space-size`, `--expose-gc`, `--title`, …) are refused there, so those
+ * Node names are dropped (with their separate values) and the start retried.
+ */
+function newWorker(source: string | URL, options: { eval: boolean; workerData: WorkerInit; resourceLimits?: WorkerBackendOptions["resourceLimits"] }): Worker {
+  let execArgv = workerExecArgv();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return new Worker(source, { ...options, ...(execArgv ? { execArgv } : {}) });
+    } catch (error) {
+      const refused = execArgv && attempt < 3 ? refusedFlags(error) : undefined;
+      if (!refused) throw error;
+      const kept: string[] = [];
+      for (let i = 0; i < execArgv!.length; i++) {
+        if (!refused.has(execArgv![i]!)) kept.push(execArgv![i]!);
+        else while (i + 1 < execArgv!.length && !execArgv![i + 1]!.startsWith("-")) i++; // and its value
+      }
+      execArgv = kept;
+    }
+  }
 }
 
 /** One worker thread and the job it holds. */
@@ -95,8 +129,14 @@ class WorkerSlot implements ExecutionSlot<Job, JobResult> {
     onDeath: (slot: WorkerSlot) => void,
     hold: { starting: boolean; ready: () => boolean; created?: (worker: Worker) => void },
   ): Promise<{ slot: WorkerSlot; ready: Extract<FromWorker, { type: "ready" }> }> {
-    const { source, eval: isEval } = workerSource();
-    const worker = new Worker(source, { eval: isEval, workerData: init, execArgv: workerExecArgv(), ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}) });
+    let worker: Worker;
+    try {
+      const { source, eval: isEval } = workerSource();
+      worker = newWorker(source, { eval: isEval, workerData: init, ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}) });
+    } catch (error) {
+      // Rejected, not thrown: a replacement is started from a dying worker's 'exit' handler.
+      return Promise.reject(error instanceof ModelLoadError || error instanceof InferenceError ? error : new ModelLoadError(init.directory, `cannot start an inference worker (${(error as Error)?.message ?? String(error)})`, { cause: error }));
+    }
     if (!hold.starting) worker.unref();
     hold.created?.(worker);
     const slot = new WorkerSlot(worker, onDeath);

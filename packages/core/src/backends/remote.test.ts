@@ -77,6 +77,28 @@ describe("remote backend (KServe V2) against the local test server", () => {
     await Promise.all([h.dispose(), h2.dispose()]);
   });
 
+  it("sends and retries nothing of a call once it has timed out or been aborted (e.g. waiting out a 503's Retry-After)", async () => {
+    const h = await remote({ retries: 5 });
+    server.faults.unavailable = 100;
+    server.faults.retryAfterSeconds = 1;
+    const docs = Array.from({ length: 4 }, (_, i) => `${doc} Number ${i}.`);
+    const before = server.counts.infer;
+    await expect(h.highlight(query, docs, { batchSize: 1, timeoutMs: 300 })).rejects.toBeInstanceOf(TimeoutError);
+    const atTimeout = server.counts.infer;
+    expect(atTimeout - before).toBeGreaterThan(0);
+    expect(atTimeout - before).toBeLessThanOrEqual(4); // each batch tried once; every retry waits for Retry-After
+    const controller = new AbortController();
+    const aborted = h.highlight(query, docs, { batchSize: 1, signal: controller.signal });
+    setTimeout(() => controller.abort(), 200);
+    await expect(aborted).rejects.toBeInstanceOf(AbortError);
+    const atAbort = server.counts.infer;
+    await new Promise((r) => setTimeout(r, 1500)); // past the Retry-After of every batch
+    expect(server.counts.infer).toBe(atAbort);
+    server.faults.unavailable = 0;
+    server.faults.retryAfterSeconds = 0;
+    await h.dispose();
+  });
+
   it("keeps at most maxConcurrentRequests requests in flight", async () => {
     let inFlight = 0;
     let most = 0;

@@ -17,7 +17,7 @@ export type { InProcessBackendOptions } from "./backends/in-process.js";
 export { WorkerBackend } from "./backends/worker.js";
 export type { WorkerBackendOptions } from "./backends/worker.js";
 export { RemoteBackend } from "./backends/remote.js";
-export type { RemoteBackendOptions } from "./backends/remote.js";
+export type { RemoteBackendOptions, TensorFormat } from "./backends/remote.js";
 export { startKServeServer } from "./backends/kserve-server.js";
 export type { KServeFaults, KServeServer, KServeServerOptions } from "./backends/kserve-server.js";
 export { writeTritonRepository } from "./backends/triton.js";

@@ -109,7 +109,7 @@ interface RawTensor {
   shape?: unknown;
   datatype?: unknown;
   data?: unknown;
-  parameters?: { binary_data_size?: unknown; binary_data?: unknown };
+  parameters?: { binary_data_size?: unknown; binary_data?: unknown } | null;
 }
 
 /**
@@ -118,27 +118,31 @@ interface RawTensor {
  */
 export function decodeInferBody(body: Uint8Array, headerLength: number | undefined, key: "inputs" | "outputs"): V2Message {
   const jsonEnd = headerLength ?? body.byteLength;
-  if (!(jsonEnd >= 0 && jsonEnd <= body.byteLength)) throw new V2ProtocolError(`inference header length ${headerLength} is outside the body (${body.byteLength} bytes)`);
-  let header: Record<string, unknown>;
+  if (!(Number.isInteger(jsonEnd) && jsonEnd >= 0 && jsonEnd <= body.byteLength)) throw new V2ProtocolError(`inference header length ${headerLength} is outside the body (${body.byteLength} bytes)`);
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(body.subarray(0, jsonEnd))) as Record<string, unknown>;
+    header = JSON.parse(new TextDecoder().decode(body.subarray(0, jsonEnd)));
   } catch (error) {
     throw new V2ProtocolError(`the JSON part of the body is not valid JSON: ${(error as Error).message}`);
   }
-  const list = header[key];
+  if (header === null || typeof header !== "object" || Array.isArray(header)) throw new V2ProtocolError("the JSON part of the body is not an object");
+  const list = (header as Record<string, unknown>)[key];
   if (!Array.isArray(list)) throw new V2ProtocolError(`"${key}" is missing or not an array`);
   let at = jsonEnd;
-  const tensors: V2Tensor[] = (list as RawTensor[]).map((raw) => {
+  const tensors: V2Tensor[] = (list as unknown[]).map((item) => {
+    if (item === null || typeof item !== "object") throw new V2ProtocolError(`an entry of "${key}" is not an object`);
+    const raw = item as RawTensor;
     const name = raw.name;
     const shape = raw.shape;
     const datatype = raw.datatype;
     if (typeof name !== "string") throw new V2ProtocolError(`a tensor in "${key}" has no name`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new V2ProtocolError(`tensor "${name}" has an invalid shape`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new V2ProtocolError(`tensor "${name}" has an invalid shape`);
     if (datatype !== "INT64" && datatype !== "FP32") throw new V2ProtocolError(`tensor "${name}" has datatype ${String(datatype)}; this protocol subset uses INT64 and FP32`);
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    const size = raw.parameters?.binary_data_size;
+    const parameters = raw.parameters !== null && typeof raw.parameters === "object" ? raw.parameters : undefined;
+    const size = parameters?.binary_data_size;
     let data: BigInt64Array | Float32Array;
-    if (size !== undefined) {
+    if (size !== undefined && size !== null) {
       if (typeof size !== "number" || size !== count * (datatype === "INT64" ? 8 : 4) || at + size > body.byteLength) {
         throw new V2ProtocolError(`tensor "${name}": binary_data_size ${String(size)} does not match shape [${String(shape)}] or the body`);
       }
@@ -147,16 +151,22 @@ export function decodeInferBody(body: Uint8Array, headerLength: number | undefin
       data = datatype === "INT64" ? new BigInt64Array(bytes.buffer) : new Float32Array(bytes.buffer);
       at += size;
     } else {
-      if (!Array.isArray(raw.data) || raw.data.length !== count) throw new V2ProtocolError(`tensor "${name}": "data" must hold ${count} numbers`);
+      // Row-major data, flat or nested (the protocol allows both): the flattened count must match the shape.
+      if (!Array.isArray(raw.data)) throw new V2ProtocolError(`tensor "${name}": "data" must hold ${count} numbers`);
       const values = (raw.data as unknown[]).flat(Infinity) as unknown[];
+      if (values.length !== count) throw new V2ProtocolError(`tensor "${name}": "data" must hold ${count} numbers (has ${values.length})`);
       if (!values.every((v) => typeof v === "number")) throw new V2ProtocolError(`tensor "${name}": "data" must hold numbers`);
-      data = datatype === "INT64" ? BigInt64Array.from(values as number[], (v) => BigInt(Math.trunc(v))) : Float32Array.from(values as number[]);
+      if (datatype === "INT64") {
+        if (!values.every((v) => Number.isSafeInteger(v))) throw new V2ProtocolError(`tensor "${name}": INT64 "data" must hold integers`);
+        data = BigInt64Array.from(values as number[], (v) => BigInt(v));
+      } else data = Float32Array.from(values as number[]);
     }
     return { name, shape: shape as number[], datatype, data };
   });
   const message: V2Message = { tensors };
-  if (key === "inputs" && Array.isArray(header.outputs)) {
-    message.outputs = (header.outputs as RawTensor[]).map((o) => ({ name: String(o.name), binary: o.parameters?.binary_data === true }));
+  const asked = (header as Record<string, unknown>).outputs;
+  if (key === "inputs" && Array.isArray(asked)) {
+    message.outputs = (asked as (RawTensor | null)[]).map((o) => ({ name: String(o?.name), binary: o?.parameters?.binary_data === true }));
   }
   return message;
 }

@@ -97,4 +97,36 @@ describe("JobQueue", () => {
     await expect(b).rejects.toBeInstanceOf(InferenceError);
     await expect(queue.submit("c")).rejects.toBeInstanceOf(InferenceError);
   });
+
+  it("says when it turns busy and idle (what lets idle workers stop holding the process)", async () => {
+    const changes: boolean[] = [];
+    const queue = new JobQueue<string, string>({ maxQueued: 10, onBusyChange: (busy) => changes.push(busy) });
+    const slot = new ManualSlot();
+    queue.addSlot(slot);
+    expect(changes).toEqual([]);
+    const a = queue.submit("a");
+    const b = queue.submit("b");
+    expect(changes).toEqual([true]);
+    slot.finish();
+    await a;
+    expect(changes).toEqual([true]); // b still runs
+    slot.finish();
+    await b;
+    expect([changes, queue.isBusy]).toEqual([[true, false], false]);
+    // An aborted running job counts until its slot gives it back; an aborted waiting one leaves at once.
+    const running = new AbortController();
+    const waiting = new AbortController();
+    const c = queue.submit("c", running.signal).catch((e: unknown) => e);
+    const d = queue.submit("d", waiting.signal).catch((e: unknown) => e);
+    waiting.abort();
+    running.abort();
+    await Promise.all([c, d]);
+    expect(changes).toEqual([true, false, true]);
+    slot.finish();
+    await flush();
+    expect(changes).toEqual([true, false, true, false]);
+    void queue.submit("e").catch(() => undefined);
+    queue.dispose();
+    expect(changes).toEqual([true, false, true, false, true, false]);
+  });
 });

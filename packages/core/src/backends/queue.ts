@@ -5,6 +5,9 @@
  * - abort: a waiting job leaves the queue at once; a running one is abandoned (its result is dropped);
  * - a slot that dies fails only the job it held; its owner adds a replacement with {@link addSlot};
  * - dispose: every waiting and running job rejects.
+ * It also says when it turns busy (a job waits or runs) and idle again, so a backend can keep the process
+ * alive exactly while a call needs it (worker threads are unref'd when idle: a script that forgets
+ * `dispose()` still exits).
  */
 import { AbortError, InferenceError, OverloadedError } from "../errors.js";
 
@@ -30,6 +33,11 @@ interface Pending<J, R> {
 export interface JobQueueOptions {
   /** Most jobs waiting for a slot; beyond it {@link OverloadedError}. */
   maxQueued: number;
+  /**
+   * Called with `true` when the first job arrives (waiting or running) and with `false` when the last one
+   * leaves (settled, aborted, disposed; a job abandoned by an abort counts until its slot gives it back).
+   */
+  onBusyChange?: (busy: boolean) => void;
 }
 
 /** FIFO queue over a changing set of execution slots. */
@@ -40,9 +48,17 @@ export class JobQueue<J, R> {
   private disposed = false;
   private reason: () => Error = released;
   private readonly maxQueued: number;
+  private readonly onBusyChange: ((busy: boolean) => void) | undefined;
+  private busy = false;
 
   constructor(options: JobQueueOptions) {
     this.maxQueued = options.maxQueued;
+    this.onBusyChange = options.onBusyChange;
+  }
+
+  /** Whether a job waits or runs (see {@link JobQueueOptions.onBusyChange}). */
+  get isBusy(): boolean {
+    return this.busy;
   }
 
   /** Jobs waiting for a slot. */
@@ -76,10 +92,12 @@ export class JobQueue<J, R> {
           const at = this.waiting.indexOf(pending);
           if (at >= 0) this.waiting.splice(at, 1);
           this.settle(pending, () => reject(new AbortError(signal.reason)));
+          this.updateBusy();
         };
         signal.addEventListener("abort", pending.onAbort, { once: true });
       }
       this.waiting.push(pending);
+      this.updateBusy();
       this.dispatch();
     });
   }
@@ -97,6 +115,14 @@ export class JobQueue<J, R> {
     for (const pending of this.running) this.settle(pending, () => pending.reject(error()));
     this.running.clear();
     this.idle.length = 0;
+    this.updateBusy();
+  }
+
+  private updateBusy(): void {
+    const busy = this.waiting.length > 0 || this.running.size > 0;
+    if (busy === this.busy) return;
+    this.busy = busy;
+    this.onBusyChange?.(busy);
   }
 
   private settle(pending: Pending<J, R>, action: () => void): void {
@@ -126,5 +152,6 @@ export class JobQueue<J, R> {
     this.settle(pending, action);
     if (!this.disposed && slot.alive) this.idle.push(slot);
     this.dispatch();
+    this.updateBusy();
   }
 }

@@ -1,6 +1,10 @@
 /**
- * The remote backend against the local V2 server (Triton cannot be installed here): retries, timeouts,
- * contract checks, concurrency; and the wire format against the examples in Triton's / KServe's docs.
+ * The remote backend against our own V2 server double (`startKServeServer`): the faults the real servers
+ * cannot be made to produce on cue — 503 with Retry-After, slow answers, a model that breaks the contract —
+ * plus retries, timeouts and the concurrency cap; and the wire format against the examples in Triton's /
+ * KServe's docs. Results, both encodings, MLServer's 422 fallback, concurrency, a server killed mid-call and
+ * restarts run against the REAL KServe and MLServer servers in test/remote-v2-servers.test.ts; hostile
+ * answers (huge, slow, redirects) in remote.hostile.test.ts.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -59,8 +63,9 @@ describe("remote backend (KServe V2) against the local test server", () => {
   });
 
   it("times a slow request out with TimeoutError, and a call with its own timeoutMs", async () => {
-    const h = await remote({ timeoutMs: 50, retries: 0 });
-    server.faults.delayMs = 400;
+    // timeoutMs also bounds the metadata exchange on load (headers and body): leave it room on a busy machine.
+    const h = await remote({ timeoutMs: 300, retries: 0 });
+    server.faults.delayMs = 1500;
     await expect(h.highlightOne(query, doc)).rejects.toBeInstanceOf(TimeoutError);
     const h2 = await remote();
     await expect(h2.highlightOne(query, doc, { timeoutMs: 30 })).rejects.toBeInstanceOf(TimeoutError);
@@ -70,6 +75,28 @@ describe("remote backend (KServe V2) against the local test server", () => {
     await expect(call).rejects.toBeInstanceOf(AbortError);
     server.faults.delayMs = 0;
     await Promise.all([h.dispose(), h2.dispose()]);
+  });
+
+  it("sends and retries nothing of a call once it has timed out or been aborted (e.g. waiting out a 503's Retry-After)", async () => {
+    const h = await remote({ retries: 5 });
+    server.faults.unavailable = 100;
+    server.faults.retryAfterSeconds = 1;
+    const docs = Array.from({ length: 4 }, (_, i) => `${doc} Number ${i}.`);
+    const before = server.counts.infer;
+    await expect(h.highlight(query, docs, { batchSize: 1, timeoutMs: 300 })).rejects.toBeInstanceOf(TimeoutError);
+    const atTimeout = server.counts.infer;
+    expect(atTimeout - before).toBeGreaterThan(0);
+    expect(atTimeout - before).toBeLessThanOrEqual(4); // each batch tried once; every retry waits for Retry-After
+    const controller = new AbortController();
+    const aborted = h.highlight(query, docs, { batchSize: 1, signal: controller.signal });
+    setTimeout(() => controller.abort(), 200);
+    await expect(aborted).rejects.toBeInstanceOf(AbortError);
+    const atAbort = server.counts.infer;
+    await new Promise((r) => setTimeout(r, 1500)); // past the Retry-After of every batch
+    expect(server.counts.infer).toBe(atAbort);
+    server.faults.unavailable = 0;
+    server.faults.retryAfterSeconds = 0;
+    await h.dispose();
   });
 
   it("keeps at most maxConcurrentRequests requests in flight", async () => {

@@ -3,6 +3,10 @@
  * session of the same model folder, behind one bounded queue. Batches and logits cross threads as
  * transferred ArrayBuffers (moved, not copied). Segmentation and tokenization of big calls run in the
  * workers too, so the caller's event loop only packs batches and assembles results.
+ *
+ * Workers keep the process alive only while a call needs them: they are ref'd while they load the model
+ * (`load()` is awaited) and while any batch waits or runs, and unref'd when the queue is idle, so a script
+ * that never calls `dispose()` still exits once its last call has settled.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -49,6 +53,59 @@ function workerSource(): { source: string | URL; eval: boolean } {
   throw new InferenceError(`the worker entry file is missing next to ${fileURLToPath(import.meta.url)} (expected worker-entry.js)`);
 }
 
+const ENTRY_ONLY_FLAGS = ["--input-type", "--eval", "-e", "--print", "-p"];
+const isEntryOnly = (arg: string) => ENTRY_ONLY_FLAGS.includes(arg) || ENTRY_ONLY_FLAGS.some((flag) => flag.startsWith("--") && arg.startsWith(`${flag}=`));
+
+/**
+ * The Node options for the worker threads: `undefined` (inherit the parent's, Node's default) unless the
+ * parent has options that only make sense for the main entry. A worker inherits `process.execArgv`, and
+ * `node --input-type=module --eval …` made every worker fail to start ("--input-type can only be used with
+ * string input"); then the parent's options minus those (and their values) are passed explicitly.
+ */
+export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] | undefined {
+  if (!execArgv.some(isEntryOnly)) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (isEntryOnly(arg)) {
+      if (!arg.includes("=") && i + 1 < execArgv.length) i++; // drop its value too
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+/** Options named in Node's ERR_WORKER_INVALID_EXEC_ARGV message ("…invalid execArgv flags: --a=1, --b"). */
+function refusedFlags(error: unknown): Set<string> | undefined {
+  if ((error as { code?: unknown })?.code !== "ERR_WORKER_INVALID_EXEC_ARGV") return undefined;
+  const listed = /flags: (.*)$/.exec(String((error as Error).message))?.[1];
+  return listed ? new Set(listed.split(", ")) : undefined;
+}
+
+/**
+ * Starts a worker thread. Given explicitly, `execArgv` is checked more strictly than when inherited: V8 and
+ * process-wide options (`--max-old-space-size`, `--expose-gc`, `--title`, …) are refused there, so those
+ * Node names are dropped (with their separate values) and the start retried.
+ */
+function newWorker(source: string | URL, options: { eval: boolean; workerData: WorkerInit; resourceLimits?: WorkerBackendOptions["resourceLimits"] }): Worker {
+  let execArgv = workerExecArgv();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return new Worker(source, { ...options, ...(execArgv ? { execArgv } : {}) });
+    } catch (error) {
+      const refused = execArgv && attempt < 3 ? refusedFlags(error) : undefined;
+      if (!refused) throw error;
+      const kept: string[] = [];
+      for (let i = 0; i < execArgv!.length; i++) {
+        if (!refused.has(execArgv![i]!)) kept.push(execArgv![i]!);
+        else while (i + 1 < execArgv!.length && !execArgv![i + 1]!.startsWith("-")) i++; // and its value
+      }
+      execArgv = kept;
+    }
+  }
+}
+
 /** One worker thread and the job it holds. */
 class WorkerSlot implements ExecutionSlot<Job, JobResult> {
   alive = true;
@@ -62,10 +119,26 @@ class WorkerSlot implements ExecutionSlot<Job, JobResult> {
     this.onDeath = onDeath;
   }
 
-  /** Starts a worker and waits until its session is loaded. */
-  static start(init: WorkerInit, options: WorkerBackendOptions, onDeath: (slot: WorkerSlot) => void): Promise<{ slot: WorkerSlot; ready: Extract<FromWorker, { type: "ready" }> }> {
-    const { source, eval: isEval } = workerSource();
-    const worker = new Worker(source, { eval: isEval, workerData: init, ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}) });
+  /**
+   * Starts a worker and waits until its session is loaded. `hold` says whether the worker may keep the
+   * process alive (checked when it is created and when it is ready; the owner re-applies it on changes).
+   */
+  static start(
+    init: WorkerInit,
+    options: WorkerBackendOptions,
+    onDeath: (slot: WorkerSlot) => void,
+    hold: { starting: boolean; ready: () => boolean; created?: (worker: Worker) => void },
+  ): Promise<{ slot: WorkerSlot; ready: Extract<FromWorker, { type: "ready" }> }> {
+    let worker: Worker;
+    try {
+      const { source, eval: isEval } = workerSource();
+      worker = newWorker(source, { eval: isEval, workerData: init, ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}) });
+    } catch (error) {
+      // Rejected, not thrown: a replacement is started from a dying worker's 'exit' handler.
+      return Promise.reject(error instanceof ModelLoadError || error instanceof InferenceError ? error : new ModelLoadError(init.directory, `cannot start an inference worker (${(error as Error)?.message ?? String(error)})`, { cause: error }));
+    }
+    if (!hold.starting) worker.unref();
+    hold.created?.(worker);
     const slot = new WorkerSlot(worker, onDeath);
     return new Promise((resolve, reject) => {
       let started = false;
@@ -73,6 +146,8 @@ class WorkerSlot implements ExecutionSlot<Job, JobResult> {
         if (!started) {
           if (message.type === "ready") {
             started = true;
+            if (hold.ready()) worker.ref();
+            else worker.unref();
             resolve({ slot, ready: message });
           } else if (message.type === "init-error") {
             started = true;
@@ -155,12 +230,31 @@ export class WorkerBackend implements InferenceBackend {
   private disposed = false;
   /** Consecutive replacements that failed to start: stop retrying after a few (the folder may be gone). */
   private failedRestarts = 0;
+  /** Every worker thread not yet exited, live or still loading (each is ref'd exactly while the queue is busy). */
+  private readonly threadsHeld = new Set<Worker>();
+  /** The pending restart after a failed replacement, ref'd like the workers. */
+  private restartTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(init: WorkerInit, options: WorkerBackendOptions, info: BackendInfo) {
     this.init = init;
     this.options = options;
     this.info = info;
-    this.queue = new JobQueue({ maxQueued: options.maxQueuedBatches ?? 1024 });
+    this.queue = new JobQueue({ maxQueued: options.maxQueuedBatches ?? 1024, onBusyChange: (busy) => this.hold(busy) });
+  }
+
+  /** Lets the workers keep the process alive (a call waits or runs) or not (idle). */
+  private hold(busy: boolean): void {
+    for (const worker of this.threadsHeld) {
+      if (busy) worker.ref();
+      else worker.unref();
+    }
+    if (busy) this.restartTimer?.ref();
+    else this.restartTimer?.unref();
+  }
+
+  private track(worker: Worker): void {
+    this.threadsHeld.add(worker);
+    worker.once("exit", () => this.threadsHeld.delete(worker));
   }
 
   /** Starts the workers and waits until every one has loaded the model (load errors reject here). */
@@ -170,7 +264,9 @@ export class WorkerBackend implements InferenceBackend {
     const init: WorkerInit = { directory, runtime };
     let backend: WorkerBackend | undefined;
     const onDeath = (slot: WorkerSlot) => backend?.replace(slot);
-    const started = await Promise.allSettled(Array.from({ length: workers }, () => WorkerSlot.start(init, options, onDeath)));
+    // While loading, the caller awaits load(): the workers hold the process. Once ready they are idle.
+    const hold = { starting: true, ready: () => backend?.queue.isBusy ?? false };
+    const started = await Promise.allSettled(Array.from({ length: workers }, () => WorkerSlot.start(init, options, onDeath, hold)));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failed) {
       await Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.slot.stop() : undefined)));
@@ -180,6 +276,7 @@ export class WorkerBackend implements InferenceBackend {
     backend = new WorkerBackend(init, options, { kind: "worker", inputNames: ready.inputNames as ModelInputName[], hasRankingOutput: ready.hasRankingOutput, parallelism: workers });
     for (const s of started) {
       const { slot } = (s as PromiseFulfilledResult<{ slot: WorkerSlot }>).value;
+      backend.track(slot.worker);
       backend.slots.add(slot);
       backend.queue.addSlot(slot);
     }
@@ -206,6 +303,7 @@ export class WorkerBackend implements InferenceBackend {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     this.queue.dispose();
     await Promise.all([...this.slots].map((s) => s.stop()));
     this.slots.clear();
@@ -213,8 +311,11 @@ export class WorkerBackend implements InferenceBackend {
 
   private replace(dead: WorkerSlot): void {
     this.slots.delete(dead);
+    this.restartTimer = undefined;
     if (this.disposed) return;
-    WorkerSlot.start(this.init, this.options, (slot) => this.replace(slot)).then(
+    // A replacement holds the process only while calls wait for it.
+    const hold = { starting: this.queue.isBusy, ready: () => this.queue.isBusy, created: (worker: Worker) => this.track(worker) };
+    WorkerSlot.start(this.init, this.options, (slot) => this.replace(slot), hold).then(
       ({ slot }) => {
         this.failedRestarts = 0;
         if (this.disposed) return void slot.stop();
@@ -227,7 +328,10 @@ export class WorkerBackend implements InferenceBackend {
         if (this.failedRestarts >= 3 && [...this.slots].every((s) => !s.alive)) {
           this.queue.dispose(() => new InferenceError(`every inference worker died and none could be restarted (${(error as Error).message}); load the model again`, { cause: error }));
         }
-        else if (!this.disposed) setTimeout(() => this.replace(dead), 100 * this.failedRestarts).unref();
+        else if (!this.disposed) {
+          this.restartTimer = setTimeout(() => this.replace(dead), 100 * this.failedRestarts);
+          if (!this.queue.isBusy) this.restartTimer.unref();
+        }
       },
     );
   }

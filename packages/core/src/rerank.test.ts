@@ -61,8 +61,8 @@ describe("layoutPair", () => {
     const doc = Array.from({ length: 50 }, (_, i) => 200 + i);
     const layout = layoutPair(query, doc, xlmr, 32);
     expect(layout.inputIds).toHaveLength(32);
-    expect(layout.inputIds.slice(1, 15)).toEqual(query.slice(0, 14));
-    expect(layout.inputIds.slice(17, 31)).toEqual(doc.slice(0, 14));
+    expect(Array.from(layout.inputIds).slice(1, 15)).toEqual(query.slice(0, 14));
+    expect(Array.from(layout.inputIds).slice(17, 31)).toEqual(doc.slice(0, 14));
     expect(layout).toMatchObject({ documentTokens: 14, truncated: true });
   });
 

@@ -2,8 +2,8 @@
  * Loading a model folder (DESIGN §3): `highlight_config.json`, `tokenizer.json` (+ `tokenizer_config.json`)
  * and the ONNX graph, each validated with an error that names the file and what is wrong.
  */
-import { existsSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { existsSync, realpathSync, statSync } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 
 import { CONFIG_FILE, parseModelConfig, type ModelConfig } from "./config.js";
@@ -23,15 +23,47 @@ export interface LoadedModel {
   session: OnnxModelSession;
 }
 
-async function readJson(file: string, required: boolean): Promise<unknown> {
+/** Largest `tokenizer.json` read (XLM-R's is 17 MB; the largest public tokenizers are a few tens of MB). */
+export const MAX_TOKENIZER_JSON_BYTES = 256 * 1024 * 1024;
+/** Largest config file read (`highlight_config.json`, `config.json`, `tokenizer_config.json`). */
+export const MAX_CONFIG_JSON_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The real location of `file` (symlinks followed), refused when it lies outside the model folder `dir`.
+ * A folder of the Hugging Face cache (`…/models--org--name/snapshots/<commit>`) holds symlinks into its
+ * repository's `blobs/` folder: those are inside too.
+ */
+export function realPathInFolder(dir: string, file: string): string {
+  const folder = realpathSync(dir);
+  const real = realpathSync(file);
+  const roots = [folder];
+  const repo = path.dirname(path.dirname(folder));
+  if (path.basename(path.dirname(folder)) === "snapshots" && path.basename(repo).startsWith("models--")) roots.push(path.join(repo, "blobs"));
+  if (!roots.some((root) => isInside(root, real))) {
+    throw new ModelLoadError(file, `resolves to ${real}, outside the model folder ${folder}: a model folder may only use its own files`);
+  }
+  return real;
+}
+
+function isInside(root: string, file: string): boolean {
+  const relative = path.relative(root, file);
+  return relative !== "" && relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+}
+
+async function readJson(file: string, required: boolean, dir: string, maxBytes = MAX_CONFIG_JSON_BYTES): Promise<unknown> {
   if (!existsSync(file)) {
     if (!required) return undefined;
     throw new ModelLoadError(file, "file is missing from the model folder");
   }
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    const real = realPathInFolder(dir, file);
+    const { size, isFile } = await stat(real).then((s) => ({ size: s.size, isFile: s.isFile() }));
+    if (!isFile) throw new ModelLoadError(file, "expected a file, found a folder or device");
+    if (size > maxBytes) throw new ModelLoadError(file, `file is ${size} bytes, more than the ${maxBytes} accepted for it`);
+    text = await readFile(real, "utf8");
   } catch (cause) {
+    if (cause instanceof ModelLoadError) throw cause;
     throw new ModelLoadError(file, `cannot read the file: ${(cause as Error).message}`, { cause });
   }
   try {
@@ -52,10 +84,10 @@ export async function loadModelFiles(directory: string, options: { requireModelF
   // onnx/model.onnx with a `logits` output) loads as a rerank-only model (models/optimum.ts).
   const optimumFile = existsSync(configFile) || !existsSync(path.join(dir, "config.json")) ? null : findOptimumModelFile(dir);
   if (optimumFile !== null) configFile = path.join(dir, "config.json");
-  const rawConfig = await readJson(configFile, true);
+  const rawConfig = await readJson(configFile, true, dir);
   const tokenizerFile = path.join(dir, "tokenizer.json");
-  const tokenizerJson = await readJson(tokenizerFile, true);
-  const tokenizerConfig = await readJson(path.join(dir, "tokenizer_config.json"), false);
+  const tokenizerJson = await readJson(tokenizerFile, true, dir, MAX_TOKENIZER_JSON_BYTES);
+  const tokenizerConfig = await readJson(path.join(dir, "tokenizer_config.json"), false, dir);
   const { rankingOutputDeclared, ...config } =
     optimumFile !== null ? deriveOptimumConfig(rawConfig, tokenizerConfig, configFile, optimumFile, path.basename(dir)) : parseModelConfig(rawConfig, configFile);
   const tokenizer = TextTokenizer.fromJSON({ tokenizerJson, tokenizerConfig }, tokenizerFile);
@@ -72,11 +104,16 @@ export async function loadModelFiles(directory: string, options: { requireModelF
   }
   checkModelParts(checked, config, tokenizer, configFile, tokenizerFile);
 
-  const modelPath = path.join(dir, config.modelFile);
+  // parseModelConfig refused absolute paths and ".." already; this also catches what symlinks point at.
+  const modelPath = path.resolve(dir, config.modelFile);
+  if (!isInside(dir, modelPath)) throw new ModelLoadError(configFile, `"model_file" ${JSON.stringify(config.modelFile)} is outside the model folder`);
   // A remote backend serves the graph elsewhere: the folder then needs only the config and the tokenizer.
   if (options.requireModelFile === false) return { directory: dir, config, tokenizer, modelPath, rankingOutputDeclared };
   if (!existsSync(modelPath)) throw new ModelLoadError(modelPath, `ONNX file named by ${path.basename(configFile)} ("model_file") is missing`);
-  if (statSync(modelPath).size === 0) throw new ModelLoadError(modelPath, "ONNX file is empty");
+  realPathInFolder(dir, modelPath);
+  const modelStat = statSync(modelPath);
+  if (!modelStat.isFile()) throw new ModelLoadError(modelPath, "expected an ONNX file, found a folder or device");
+  if (modelStat.size === 0) throw new ModelLoadError(modelPath, "ONNX file is empty");
   return { directory: dir, config, tokenizer, modelPath, rankingOutputDeclared };
 }
 

@@ -2,6 +2,7 @@
 import { writeTritonRepository } from "@semantic-highlight/core";
 import { Command, InvalidArgumentError } from "commander";
 
+import { terminalLine } from "../format.js";
 import type { CliIo } from "../io.js";
 import { resolveModel } from "../model-path.js";
 import { parsePositiveInt } from "../options.js";
@@ -41,9 +42,11 @@ export function tritonRepoCommand(io: CliIo): Command {
         ...(flags.instances ? { instanceCount: flags.instances } : {}),
         ...(flags.overwrite ? { overwrite: true } : {}),
       });
-      io.out(`wrote ${result.configPath}\n`);
-      io.out(`  model "${result.name}": inputs ${result.inputs.join(", ")}; outputs ${result.outputs.join(", ")}; files in 1/: ${result.files.join(", ")}\n`);
-      io.out(`serve it:  tritonserver --model-repository=${flags.out}\n`);
-      io.out(`use it:    SemanticHighlighter.load("${folder}", { backend: { kind: "remote", url: "http://localhost:8000", model: "${result.name}" } })\n`);
+      // The name, inputs and outputs come from the model folder: printed with control characters made visible.
+      const line = (text: string) => io.out(`${terminalLine(text)}\n`);
+      line(`wrote ${result.configPath}`);
+      line(`  model "${result.name}": inputs ${result.inputs.join(", ")}; outputs ${result.outputs.join(", ")}; files in 1/: ${result.files.join(", ")}`);
+      line(`serve it:  tritonserver --model-repository=${flags.out}`);
+      line(`use it:    SemanticHighlighter.load("${folder}", { backend: { kind: "remote", url: "http://localhost:8000", model: "${result.name}" } })`);
     });
 }

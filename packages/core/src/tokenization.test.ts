@@ -5,7 +5,7 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import { describe, expect, it } from "vitest";
 
 import { ModelLoadError } from "./errors.js";
-import { TextTokenizer } from "./tokenization.js";
+import { MAX_UNIGRAM_WORD, TextTokenizer } from "./tokenization.js";
 import { repoRoot, sharedData, testModels } from "./test-support/models.js";
 
 const readJson = (dir: string, file: string) => JSON.parse(readFileSync(path.join(dir, file), "utf8")) as unknown;
@@ -109,5 +109,30 @@ describe("word-cached encoding", () => {
       }
     }
     expect(differing).toBe(0);
+  });
+});
+
+describe("very long input", () => {
+  const tokenizer = load(testModels.tinyXlmr);
+  const reference = new Tokenizer(readJson(testModels.tinyXlmr, "tokenizer.json") as object, readJson(testModels.tinyXlmr, "tokenizer_config.json") as object);
+
+  it("encodes 200 000 characters without a space (one Unigram word) instead of overflowing the call stack", () => {
+    // @huggingface/tokenizers alone throws RangeError: Maximum call stack size exceeded past ~120 000 pieces.
+    for (const text of ["a".repeat(200_000), "中文".repeat(65_000) + " tail"]) {
+      const ids = tokenizer.encode(text);
+      expect(ids.length).toBeGreaterThan(125_000);
+      expect(ids.every((id) => Number.isInteger(id) && id >= 0 && id < tokenizer.vocabSize)).toBe(true);
+    }
+  });
+
+  it("segments words up to MAX_UNIGRAM_WORD exactly as the library does, longer ones slice by slice", () => {
+    const word = "abracadabra".repeat(Math.floor(MAX_UNIGRAM_WORD / 11));
+    expect(tokenizer.encode(word)).toEqual(reference.encode(word, { add_special_tokens: false }).ids);
+    // Two slices: the word ("▁" + text after Metaspace) is cut after MAX_UNIGRAM_WORD units and each part segmented.
+    const long = "ab".repeat(MAX_UNIGRAM_WORD);
+    const marked = `\u2581${long}`;
+    const model = reference.model as unknown as { tokenize(text: string): string[] };
+    const pieces = [...model.tokenize(marked.slice(0, MAX_UNIGRAM_WORD)), ...model.tokenize(marked.slice(MAX_UNIGRAM_WORD))];
+    expect(tokenizer.encode(long)).toEqual(pieces.map((p) => reference.token_to_id(p)));
   });
 });

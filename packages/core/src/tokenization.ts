@@ -80,6 +80,7 @@ export class TextTokenizer {
     } catch (cause) {
       throw new ModelLoadError(file, `cannot build the tokenizer: ${(cause as Error).message}`, { cause });
     }
+    boundUnigramWords(tokenizer);
     const template = derivePairTemplate(tokenizer, file);
     const padId = findPadId(tokenizer, json, files.tokenizerConfig, file);
     let vocabSize = 0;
@@ -108,6 +109,42 @@ export class TextTokenizer {
   decode(ids: readonly number[]): string {
     return this.tokenizer.decode([...ids], { skip_special_tokens: true });
   }
+}
+
+/**
+ * Longest word (in UTF-16 units, after normalization and pre-tokenization) that a Unigram model segments in
+ * one lattice. Longer "words" (only pathological input has them: 10 000 characters without a space) are
+ * segmented in consecutive slices of this length, so time and memory stay linear in the input; the ids may
+ * then differ from a whole-word segmentation next to the slice seams. One slice costs ~10 MB and a few ms.
+ */
+export const MAX_UNIGRAM_WORD = 10_000;
+
+/**
+ * Two changes to `@huggingface/tokenizers` 0.2's Unigram model, on our own model instance: (1) it appends
+ * each word's pieces with `push(...pieces)`, which overflows the call stack (an untyped RangeError) once a
+ * word has more than ~120 000 pieces — 1 MB of text without spaces, or of Chinese, is one word; here pieces
+ * are appended one by one (identical ids). (2) one lattice over a 1 MB word takes ~0.9 GB and tens of
+ * seconds; words longer than {@link MAX_UNIGRAM_WORD} are segmented slice by slice instead. Other models
+ * (WordPiece, BPE) append one by one and cap their words already.
+ */
+function boundUnigramWords(tokenizer: Tokenizer): void {
+  const model = tokenizer.model as { tokenize?: unknown; encode?: unknown } | null;
+  if (model === null || typeof model.tokenize !== "function" || typeof model.encode !== "function") return;
+  const tokenize = (model.tokenize as (text: string) => string[]).bind(model);
+  model.encode = (tokens: readonly string[]): string[] => {
+    const pieces: string[] = [];
+    for (const token of tokens) {
+      let start = 0;
+      while (start < token.length) {
+        let end = Math.min(token.length, start + MAX_UNIGRAM_WORD);
+        // Never cut a surrogate pair in two.
+        if (end < token.length && /[\uD800-\uDBFF]/.test(token[end - 1]!)) end--;
+        for (const piece of tokenize(start === 0 && end === token.length ? token : token.slice(start, end))) pieces.push(piece);
+        start = end;
+      }
+    }
+    return pieces;
+  };
 }
 
 /** Words longer than this (in UTF-16 units) are encoded but not cached. */

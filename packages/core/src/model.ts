@@ -8,6 +8,7 @@ import path from "node:path";
 
 import { CONFIG_FILE, parseModelConfig, type ModelConfig } from "./config.js";
 import { ModelLoadError } from "./errors.js";
+import { isInside, MAX_CONFIG_JSON_BYTES, MAX_TOKENIZER_JSON_BYTES, realPathInFolder } from "./folder-files.js";
 import { checkModelParts } from "./model-parts.js";
 import { hubReadingHint } from "./hub.js";
 import { deriveOptimumConfig, findOptimumModelFile } from "./models/optimum.js";
@@ -23,31 +24,13 @@ export interface LoadedModel {
   session: OnnxModelSession;
 }
 
-/** Largest `tokenizer.json` read (XLM-R's is 17 MB; the largest public tokenizers are a few tens of MB). */
-export const MAX_TOKENIZER_JSON_BYTES = 256 * 1024 * 1024;
-/** Largest config file read (`highlight_config.json`, `config.json`, `tokenizer_config.json`). */
-export const MAX_CONFIG_JSON_BYTES = 16 * 1024 * 1024;
+export { MAX_CONFIG_JSON_BYTES, MAX_TOKENIZER_JSON_BYTES };
 
-/**
- * The real location of `file` (symlinks followed), refused when it lies outside the model folder `dir`.
- * A folder of the Hugging Face cache (`…/models--org--name/snapshots/<commit>`) holds symlinks into its
- * repository's `blobs/` folder: those are inside too.
- */
-export function realPathInFolder(dir: string, file: string): string {
-  const folder = realpathSync(dir);
-  const real = realpathSync(file);
-  const roots = [folder];
-  const repo = path.dirname(path.dirname(folder));
-  if (path.basename(path.dirname(folder)) === "snapshots" && path.basename(repo).startsWith("models--")) roots.push(path.join(repo, "blobs"));
-  if (!roots.some((root) => isInside(root, real))) {
-    throw new ModelLoadError(file, `resolves to ${real}, outside the model folder ${folder}: a model folder may only use its own files`);
-  }
+/** The real location of `file` (symlinks followed); a file outside the model folder (or its hub blobs) is refused. */
+function realFileInFolder(dir: string, file: string): string {
+  const real = realPathInFolder(dir, file);
+  if (real === null) throw new ModelLoadError(file, `resolves to ${realpathSync(file)}, outside the model folder ${realpathSync(dir)}: a model folder may only use its own files`);
   return real;
-}
-
-function isInside(root: string, file: string): boolean {
-  const relative = path.relative(root, file);
-  return relative !== "" && relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
 }
 
 async function readJson(file: string, required: boolean, dir: string, maxBytes = MAX_CONFIG_JSON_BYTES): Promise<unknown> {
@@ -57,7 +40,7 @@ async function readJson(file: string, required: boolean, dir: string, maxBytes =
   }
   let text: string;
   try {
-    const real = realPathInFolder(dir, file);
+    const real = realFileInFolder(dir, file);
     const { size, isFile } = await stat(real).then((s) => ({ size: s.size, isFile: s.isFile() }));
     if (!isFile) throw new ModelLoadError(file, "expected a file, found a folder or device");
     if (size > maxBytes) throw new ModelLoadError(file, `file is ${size} bytes, more than the ${maxBytes} accepted for it`);
@@ -110,7 +93,7 @@ export async function loadModelFiles(directory: string, options: { requireModelF
   // A remote backend serves the graph elsewhere: the folder then needs only the config and the tokenizer.
   if (options.requireModelFile === false) return { directory: dir, config, tokenizer, modelPath, rankingOutputDeclared };
   if (!existsSync(modelPath)) throw new ModelLoadError(modelPath, `ONNX file named by ${path.basename(configFile)} ("model_file") is missing`);
-  realPathInFolder(dir, modelPath);
+  realFileInFolder(dir, modelPath);
   const modelStat = statSync(modelPath);
   if (!modelStat.isFile()) throw new ModelLoadError(modelPath, "expected an ONNX file, found a folder or device");
   if (modelStat.size === 0) throw new ModelLoadError(modelPath, "ONNX file is empty");

@@ -74,19 +74,25 @@ export class TextTokenizer {
     if (json === null || typeof json !== "object" || typeof json.model !== "object" || json.model === null) {
       throw new ModelLoadError(file, 'not a Hugging Face tokenizer.json (no "model" section)');
     }
-    let tokenizer: Tokenizer;
-    try {
-      tokenizer = new Tokenizer(json, (files.tokenizerConfig as object | undefined) ?? {});
-    } catch (cause) {
-      throw new ModelLoadError(file, `cannot build the tokenizer: ${(cause as Error).message}`, { cause });
+    const config = files.tokenizerConfig;
+    if (config !== undefined && (config === null || typeof config !== "object" || Array.isArray(config))) {
+      throw new ModelLoadError(file, "tokenizer_config.json is not a JSON object");
     }
-    boundUnigramWords(tokenizer);
-    const template = derivePairTemplate(tokenizer, file);
-    const padId = findPadId(tokenizer, json, files.tokenizerConfig, file);
-    let vocabSize = 0;
-    for (const id of tokenizer.get_vocab(true).values()) vocabSize = Math.max(vocabSize, id + 1);
-    const words = WordCache.supports(json, files.tokenizerConfig) ? new WordCache(tokenizer) : null;
-    return new TextTokenizer(tokenizer, template, padId, vocabSize, words);
+    // tokenizer.json comes with the model: whatever the library trips over in it is reported as this file's fault.
+    try {
+      const tokenizer = new Tokenizer(json, (config as object | undefined) ?? {});
+      boundUnigramWords(tokenizer);
+      const template = derivePairTemplate(tokenizer, file);
+      const padId = findPadId(tokenizer, json, config, file);
+      let vocabSize = 0;
+      for (const id of tokenizer.get_vocab(true).values()) vocabSize = Math.max(vocabSize, id + 1);
+      if (!Number.isSafeInteger(vocabSize)) throw new ModelLoadError(file, "token ids are not integers");
+      const words = WordCache.supports(json, config) ? new WordCache(tokenizer) : null;
+      return new TextTokenizer(tokenizer, template, padId, vocabSize, words);
+    } catch (cause) {
+      if (cause instanceof ModelLoadError) throw cause;
+      throw new ModelLoadError(file, `cannot build the tokenizer: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    }
   }
 
   /** Token ids of `text` without special tokens (each sentence is encoded on its own, DESIGN §4.2). */

@@ -5,8 +5,8 @@
 import { realpathSync } from "node:fs";
 import path from "node:path";
 
-/** Largest `tokenizer.json` read (XLM-R's is 17 MB; the largest public tokenizers are a few tens of MB). */
-export const MAX_TOKENIZER_JSON_BYTES = 256 * 1024 * 1024;
+/** Largest `tokenizer.json` read (XLM-R's is 17 MB, Gemma 3's 33 MB). */
+export const MAX_TOKENIZER_JSON_BYTES = 64 * 1024 * 1024;
 /** Largest config-like JSON file read (`highlight_config.json`, `config.json`, `tokenizer_config.json`, a shard index). */
 export const MAX_CONFIG_JSON_BYTES = 16 * 1024 * 1024;
 

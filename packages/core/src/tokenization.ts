@@ -56,7 +56,11 @@ export class TextTokenizer {
   private readonly tokenizer: Tokenizer;
   private readonly words: WordCache | null;
 
-  private constructor(tokenizer: Tokenizer, template: PairTemplate, padId: number, vocabSize: number, words: WordCache | null) {
+  /** The tokenizer.json this came from, for error messages. */
+  private readonly file: string;
+
+  private constructor(tokenizer: Tokenizer, template: PairTemplate, padId: number, vocabSize: number, words: WordCache | null, file: string) {
+    this.file = file;
     this.tokenizer = tokenizer;
     this.template = template;
     this.padId = padId;
@@ -86,9 +90,14 @@ export class TextTokenizer {
       const padId = findPadId(tokenizer, json, config, file);
       let vocabSize = 0;
       for (const id of tokenizer.get_vocab(true).values()) vocabSize = Math.max(vocabSize, id + 1);
-      if (!Number.isSafeInteger(vocabSize)) throw new ModelLoadError(file, "token ids are not integers");
+      if (!Number.isSafeInteger(vocabSize) || vocabSize < 1) throw new ModelLoadError(file, "the vocabulary has no integer token ids");
+      // The probes must come out as ids of the vocabulary: a malformed model section can build a tokenizer
+      // whose ids are undefined or out of range, which would only fail later, inside the graph.
+      const probe = tokenizer.encode(PROBE_QUERY, { text_pair: PROBE_CONTEXT, add_special_tokens: true }).ids;
+      const isId = (id: unknown) => Number.isSafeInteger(id) && (id as number) >= 0 && (id as number) < vocabSize;
+      if (!probe.every(isId) || !isId(padId)) throw new ModelLoadError(file, `the tokenizer gives token ids outside its vocabulary of ${vocabSize} (is the "model" section complete?)`);
       const words = WordCache.supports(json, config) ? new WordCache(tokenizer) : null;
-      return new TextTokenizer(tokenizer, template, padId, vocabSize, words);
+      return new TextTokenizer(tokenizer, template, padId, vocabSize, words, file);
     } catch (cause) {
       if (cause instanceof ModelLoadError) throw cause;
       throw new ModelLoadError(file, `cannot build the tokenizer: ${(cause as Error)?.message ?? String(cause)}`, { cause });
@@ -98,7 +107,15 @@ export class TextTokenizer {
   /** Token ids of `text` without special tokens (each sentence is encoded on its own, DESIGN §4.2). */
   encode(text: string): number[] {
     if (text.length === 0) return [];
-    return this.words?.encode(text) ?? this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+    const ids = this.words?.encode(text) ?? this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+    // A tokenizer.json without a (valid) unknown token gives no id, or a bad one, for text it cannot cover:
+    // say so instead of passing it on (`undefined` would become token 0 in the batch).
+    for (const id of ids) {
+      if (!(Number.isSafeInteger(id) && id >= 0 && id < this.vocabSize)) {
+        throw new ModelLoadError(this.file, `the tokenizer gives ${String(id)} as a token id, outside its vocabulary of ${this.vocabSize} (no valid unknown token?)`);
+      }
+    }
+    return ids;
   }
 
   /** Token strings of `text` without special tokens (for debugging and display). */

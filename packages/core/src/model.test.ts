@@ -7,6 +7,9 @@ import { describe, expect, it } from "vitest";
 import { ModelLoadError } from "./errors.js";
 import { SemanticHighlighter } from "./highlighter.js";
 import { loadModelFiles, loadModelFolder, MAX_CONFIG_JSON_BYTES } from "./model.js";
+import { convertCheckpoint } from "./models/convert/convert.js";
+import { decodeOnnxModel, encodeOnnxModel } from "./models/convert/onnx-proto.js";
+import { copyCheckpoint } from "./test-support/checkpoints.js";
 import { copyModel, testModels } from "./test-support/models.js";
 
 async function loadError(dir: string): Promise<ModelLoadError> {
@@ -149,6 +152,28 @@ describe("a model folder cannot make the loader read outside it", () => {
       expect(error.message, file).toMatch(/outside the model folder/);
       expect(error.message).not.toMatch(/hunter2/);
     }
+  });
+
+  it("keeps onnxruntime's refusal of external data outside the folder, and refuses external data symlinked outside", async () => {
+    const converted = path.join(mkdtempSync(path.join(tmpdir(), "sh-extdata-")), "model");
+    await convertCheckpoint(copyCheckpoint("open-provence"), converted);
+    const graph = readFileSync(path.join(converted, "model.onnx"));
+    for (const location of ["../outside.safetensors", "/tmp/outside.safetensors"]) {
+      const dir = copyModel(converted);
+      const target = location.startsWith("/") ? location : path.join(path.dirname(dir), "outside.safetensors");
+      cpSync(path.join(dir, "model.safetensors"), target);
+      rmSync(path.join(dir, "model.safetensors"));
+      const model = decodeOnnxModel(graph);
+      for (const tensor of model.graph.initializer) for (const entry of tensor.externalData ?? []) if (entry.key === "location") entry.value = location;
+      writeFileSync(path.join(dir, "model.onnx"), encodeOnnxModel(model));
+      expect((await loadError(dir)).message, location).toMatch(/External data path|Absolute path not allowed/);
+    }
+    const dir = copyModel(converted);
+    const outside = path.join(path.dirname(dir), "weights.safetensors");
+    cpSync(path.join(dir, "model.safetensors"), outside);
+    rmSync(path.join(dir, "model.safetensors"));
+    symlinkSync(outside, path.join(dir, "model.safetensors"));
+    expect((await loadError(dir)).message).toMatch(/model\.safetensors: resolves to .* outside the model folder/);
   });
 
   it("still loads a Hugging Face cache snapshot whose files are symlinks into the repository's blobs", async () => {

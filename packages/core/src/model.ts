@@ -2,7 +2,7 @@
  * Loading a model folder (DESIGN §3): `highlight_config.json`, `tokenizer.json` (+ `tokenizer_config.json`)
  * and the ONNX graph, each validated with an error that names the file and what is wrong.
  */
-import { existsSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 
@@ -31,6 +31,22 @@ function realFileInFolder(dir: string, file: string): string {
   const real = realPathInFolder(dir, file);
   if (real === null) throw new ModelLoadError(file, `resolves to ${realpathSync(file)}, outside the model folder ${realpathSync(dir)}: a model folder may only use its own files`);
   return real;
+}
+
+/** Refuses a symlink directly in `folder` (part of the model folder `dir`) that resolves outside `dir`. */
+function checkSymlinks(dir: string, folder: string): void {
+  let entries;
+  try {
+    entries = readdirSync(folder, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries.slice(0, 10_000)) {
+    if (!entry.isSymbolicLink()) continue;
+    const file = path.join(folder, entry.name);
+    if (!existsSync(file)) continue; // a dangling link cannot be read
+    realFileInFolder(dir, file);
+  }
 }
 
 async function readJson(file: string, required: boolean, dir: string, maxBytes = MAX_CONFIG_JSON_BYTES): Promise<unknown> {
@@ -94,6 +110,9 @@ export async function loadModelFiles(directory: string, options: { requireModelF
   if (options.requireModelFile === false) return { directory: dir, config, tokenizer, modelPath, rankingOutputDeclared };
   if (!existsSync(modelPath)) throw new ModelLoadError(modelPath, `ONNX file named by ${path.basename(configFile)} ("model_file") is missing`);
   realFileInFolder(dir, modelPath);
+  // onnxruntime reads external weight files named inside the graph (it refuses paths that leave the model's
+  // folder, tested); a symlink beside the graph could still point anywhere, so those must stay inside too.
+  for (const folder of new Set([dir, path.dirname(modelPath)])) checkSymlinks(dir, folder);
   const modelStat = statSync(modelPath);
   if (!modelStat.isFile()) throw new ModelLoadError(modelPath, "expected an ONNX file, found a folder or device");
   if (modelStat.size === 0) throw new ModelLoadError(modelPath, "ONNX file is empty");

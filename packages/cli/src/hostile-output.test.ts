@@ -32,7 +32,6 @@ async function run(args: string[], options: Parameters<typeof memoryIo>[0] = {})
 }
 
 /** Control characters other than newline (the only one our own output needs without colour). */
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 describe("model- and document-derived text reaches the terminal without control sequences", () => {

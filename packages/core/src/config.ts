@@ -60,7 +60,6 @@ export const MAX_CONFIG_MAX_LENGTH = 1 << 20;
  * (`:` `?` `#` `%`, so `%2e%2e` cannot become `..` in a URL) or control character.
  */
 export function modelFileProblem(name: string): string | null {
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\:?#%]/.test(name)) return "it contains a backslash, a control character or one of : ? # %";
   if (name.startsWith("/")) return "it is an absolute path";
   if (name.split("/").some((part) => part === "" || part === "." || part === "..")) return 'it has an empty, "." or ".." segment';

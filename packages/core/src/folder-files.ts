@@ -37,7 +37,6 @@ export function realPathInFolder(dir: string, file: string): string | null {
  */
 export function plainFileNameProblem(name: unknown): string | null {
   if (typeof name !== "string" || name === "") return "it is not a non-empty string";
-  // eslint-disable-next-line no-control-regex
   if (/[/\\\u0000-\u001f\u007f]/.test(name)) return "it contains a path separator or a control character";
   if (name === "." || name === "..") return `it is "${name}"`;
   if (name.length > 255) return "it is longer than 255 characters";

@@ -124,7 +124,6 @@ export function revisionProblem(revision: unknown): string | null {
   if (typeof revision !== "string" || revision === "") return "it must be a non-empty string";
   if (revision.length > MAX_REVISION_LENGTH) return `it is longer than ${MAX_REVISION_LENGTH} characters`;
   if (COMMIT.test(revision)) return null;
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(revision)) return "it contains a space, a control character or one of ~ ^ : ? * [ \\";
   if (revision.includes("..")) return 'it contains ".."';
   if (revision.includes("@{") || revision === "@") return 'it contains "@{" or is "@"';

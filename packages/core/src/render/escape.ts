@@ -21,7 +21,6 @@ function controlPicture(c: string): string {
 }
 
 /** Control characters but tab, newline and carriage return (whitespace of HTML and Markdown text; CRLF documents). */
-// eslint-disable-next-line no-control-regex
 const MARKUP_CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 
 /**
@@ -41,7 +40,6 @@ export function escapeHtml(text: string): string {
  * recolour or move the cursor) become visible Unicode control pictures; newline and tab are kept.
  */
 export function escapeTerminal(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return replaceLoneSurrogates(text).replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, controlPicture);
 }
 

@@ -35,7 +35,7 @@ export interface HubProgress {
 
 /** Where and how to look for hub models. */
 export interface HubOptions {
-  /** Branch, tag or commit. Default "main". */
+  /** Branch, tag or commit: a git ref name (check-ref-format rules) or a 40-hex commit id; anything else is refused. Default "main". */
   revision?: string;
   /** Cache folder. Default `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`. */
   cacheDir?: string;

@@ -93,7 +93,6 @@ export interface ConversionResult {
 const CHUNK_BYTES = 16 * 1024 * 1024;
 const DATA_FILE = "model.onnx_data";
 
-
 /** Checks every expected tensor is present with its shape; names the missing or wrong ones. */
 function checkShapes(layout: CheckpointLayout, expected: Map<string, number[]>, source: string): void {
   const missing: string[] = [];

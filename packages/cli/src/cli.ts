@@ -1,4 +1,8 @@
 /** Executable entry point (bin/semantic-highlight.js imports the built copy of this file). */
+import { inspect } from "node:util";
+
+import { escapeTerminal } from "@semantic-highlight/core";
+
 import { runCli } from "./program.js";
 
 // `semantic-highlight ... | head`: the reader went away; stop quietly.
@@ -12,8 +16,8 @@ runCli(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    // An unexpected error: a bug, so show the stack.
-    console.error(error);
+    // An unexpected error: a bug, so show the stack (its message may quote input: control characters shown, not sent).
+    process.stderr.write(`${escapeTerminal(inspect(error))}\n`);
     process.exitCode = 1;
   },
 );

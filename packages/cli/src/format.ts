@@ -1,17 +1,26 @@
 /** Text output helpers: numbers, markdown tables, highlighted documents. */
-import { renderAnsi, type HighlightResult } from "@semantic-highlight/core";
+import { escapeTerminal, renderAnsi, type HighlightResult } from "@semantic-highlight/core";
 
 import type { GroupMetrics } from "./eval/metrics.js";
 import type { EvalReport } from "./eval/run.js";
+
+/**
+ * Text that came from a model, a document or a data file, made safe for one line of terminal output:
+ * control characters become visible pictures (␛ for ESC, so no escape sequence reaches the terminal), line
+ * breaks become ␤ and tabs spaces (a name cannot forge further lines of output).
+ */
+export function terminalLine(text: string): string {
+  return escapeTerminal(String(text)).replace(/\n/g, "\u2424").replace(/\t/g, " ");
+}
 
 /** A fraction as a percentage with one decimal ("78.9"); "–" for null. */
 export function pct(value: number | null | undefined): string {
   return value === null || value === undefined ? "–" : (value * 100).toFixed(1);
 }
 
-/** A markdown table; cells are escaped for `|`. */
+/** A markdown table; cells are escaped for `|` and made safe for a terminal ({@link terminalLine}). */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const esc = (cell: string) => cell.replace(/\|/g, "\\|");
+  const esc = (cell: string) => terminalLine(cell).replace(/\|/g, "\\|");
   const line = (cells: readonly string[]) => `| ${cells.map(esc).join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n") + "\n";
 }
@@ -26,7 +35,7 @@ export function metricCells(m: GroupMetrics): string[] {
 
 /** Describes what was evaluated ("model X", "BM25", "keep-all") with its selection. */
 export function describeMethod(report: Pick<EvalReport, "method" | "model" | "threshold" | "topK">): string {
-  const name = report.method === "model" ? `model ${report.model}` : report.method === "bm25" ? "BM25" : "keep-all";
+  const name = report.method === "model" ? `model ${terminalLine(String(report.model))}` : report.method === "bm25" ? "BM25" : "keep-all";
   if (report.method === "keep-all") return name;
   return `${name}, threshold ${report.threshold}${report.topK !== null ? `, top-${report.topK}` : ""}`;
 }
@@ -37,7 +46,7 @@ export function formatEvalReport(report: EvalReport): string {
   const langs = Object.keys(report.byLanguage);
   if (langs.length > 1) for (const lang of langs) rows.push([lang, ...metricCells(report.byLanguage[lang]!)]);
   rows.push([langs.length > 1 ? "all" : langs[0] ?? "all", ...metricCells(report)]);
-  let text = `## ${report.file ?? "eval"} — ${describeMethod(report)}\n\n`;
+  let text = `## ${terminalLine(report.file ?? "eval")} — ${describeMethod(report)}\n\n`;
   text += markdownTable(["lang", ...METRIC_HEADER], rows);
   text += `\n${report.items} items (${report.positives} positive, ${report.negatives.items} negative) in ${report.seconds.toFixed(2)} s: ${report.itemsPerSecond.toFixed(1)} items/s\n`;
   if (report.sweep) {
@@ -69,5 +78,5 @@ export function formatSaving(result: Pick<HighlightResult, "compression">, token
 /** One line per kept sentence: score and text (collapsed whitespace). */
 export function formatKeptSentences(result: Pick<HighlightResult, "keptSentences">): string {
   if (result.keptSentences.length === 0) return "  (no sentence above the threshold: the document is pruned entirely)\n";
-  return result.keptSentences.map((s) => `  ${s.score.toFixed(3)}  #${s.index}  ${s.text.replace(/\s+/g, " ").trim()}\n`).join("");
+  return result.keptSentences.map((s) => `  ${s.score.toFixed(3)}  #${s.index}  ${terminalLine(s.text.replace(/\s+/g, " ").trim())}\n`).join("");
 }

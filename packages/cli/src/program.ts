@@ -1,5 +1,5 @@
 /** The commander program and the error handling around it. */
-import { SemanticHighlightError } from "@semantic-highlight/core";
+import { escapeTerminal, SemanticHighlightError } from "@semantic-highlight/core";
 import { Command, CommanderError } from "commander";
 
 import { calibrateCommand } from "./commands/calibrate.js";
@@ -44,12 +44,13 @@ export async function runCli(args: readonly string[], io: CliIo = processIo()): 
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode; // commander already printed the message
+    // Messages quote file names, model configs and file contents: their control characters are shown, not sent.
     if (error instanceof CliError) {
-      io.err(`semantic-highlight: error: ${error.message}\n`);
+      io.err(`semantic-highlight: error: ${escapeTerminal(error.message)}\n`);
       return error.exitCode;
     }
     if (error instanceof SemanticHighlightError) {
-      io.err(`semantic-highlight: error: ${error.message}\n`);
+      io.err(`semantic-highlight: error: ${escapeTerminal(error.message)}\n`);
       return 1;
     }
     throw error;

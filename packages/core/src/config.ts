@@ -51,6 +51,21 @@ function fail(file: string, problem: string): never {
   throw new ModelLoadError(file, problem);
 }
 
+/** Largest `max_length` a config may name (no encoder has more positions; bounds what a block may cost). */
+export const MAX_CONFIG_MAX_LENGTH = 1 << 20;
+
+/**
+ * Why `name` is not a plain relative path inside the model folder (or below its base URL), or `null` when it
+ * is one: no absolute path, no `..`, `.` or empty segment, no backslash, drive letter, URL syntax
+ * (`:` `?` `#` `%`, so `%2e%2e` cannot become `..` in a URL) or control character.
+ */
+export function modelFileProblem(name: string): string | null {
+  if (/[\u0000-\u001f\u007f\\:?#%]/.test(name)) return "it contains a backslash, a control character or one of : ? # %";
+  if (name.startsWith("/")) return "it is an absolute path";
+  if (name.split("/").some((part) => part === "" || part === "." || part === "..")) return 'it has an empty, "." or ".." segment';
+  return null;
+}
+
 /** {@link ModelConfig} plus whether the config named the ranking output itself (then the graph must have it). */
 export interface ParsedModelConfig extends ModelConfig {
   rankingOutputDeclared: boolean;
@@ -62,8 +77,8 @@ export function parseModelConfig(json: unknown, file: string): ParsedModelConfig
   const raw = json as Record<string, unknown>;
 
   const maxLength = raw.max_length;
-  if (typeof maxLength !== "number" || !Number.isInteger(maxLength) || maxLength < 8) {
-    fail(file, `"max_length" must be an integer >= 8 (got ${JSON.stringify(maxLength)})`);
+  if (typeof maxLength !== "number" || !Number.isInteger(maxLength) || maxLength < 8 || maxLength > MAX_CONFIG_MAX_LENGTH) {
+    fail(file, `"max_length" must be an integer from 8 to ${MAX_CONFIG_MAX_LENGTH} (got ${JSON.stringify(maxLength)})`);
   }
   const threshold = raw.threshold;
   if (typeof threshold !== "number" || !(threshold >= 0 && threshold < 1)) {
@@ -107,9 +122,13 @@ export function parseModelConfig(json: unknown, file: string): ParsedModelConfig
     fail(file, `"rerank_score_source" must be "head" or "max-sentence" (got ${JSON.stringify(rerankScoreSource)})`);
   }
 
+  const modelFile = optionalString("model_file", "model.onnx");
+  const modelFileIssue = modelFileProblem(modelFile);
+  if (modelFileIssue !== null) fail(file, `"model_file" ${JSON.stringify(modelFile)} must name a file inside the model folder: ${modelFileIssue}`);
+
   const config: ParsedModelConfig = {
     name: optionalString("name", "unnamed"),
-    modelFile: optionalString("model_file", "model.onnx"),
+    modelFile,
     maxLength,
     threshold,
     pruningOutput: pruningOutput === null ? null : optionalString("pruning_output", "pruning_logits"),

@@ -62,20 +62,36 @@ export function highlightDetails(result: HighlightResult, threshold: number): Hi
 /**
  * Copies a record so that nothing in the copy is shared with the original: each value is deep-copied with
  * `structuredClone`; a value that cannot be cloned (a function, a class with private state) is shared as is.
+ * The copy is a plain object. Keys are defined as own data properties, so an own `__proto__` key (JSON.parse
+ * makes one from `{"__proto__": …}`) stays a key and never becomes the copy's prototype.
  */
 export function copyRecord<T extends object>(record: Readonly<T> | undefined | null): T {
   const copy: Record<string, unknown> = {};
   if (record === undefined || record === null || typeof record !== "object") return copy as T;
   for (const [key, value] of Object.entries(record)) {
-    if (value === null || typeof value !== "object") {
-      copy[key] = value;
-      continue;
+    let copied: unknown = value;
+    if (value !== null && typeof value === "object") {
+      try {
+        copied = structuredClone(value);
+      } catch {
+        copied = value;
+      }
     }
-    try {
-      copy[key] = structuredClone(value);
-    } catch {
-      copy[key] = value;
-    }
+    Object.defineProperty(copy, key, { value: copied, enumerable: true, writable: true, configurable: true });
   }
   return copy as T;
+}
+
+/**
+ * Why `key` cannot name the metadata entry the adapters write their details to, or `null` when it can:
+ * `__proto__` would set the metadata object's prototype instead of adding a key (the details vanish), and the
+ * names of `Object.prototype` members (`constructor`, `toString`, `hasOwnProperty`, …) and `prototype` would
+ * shadow what code reading the metadata relies on.
+ */
+export function metadataKeyProblem(key: unknown): string | null {
+  if (typeof key !== "string" || key === "") return "metadataKey must be a non-empty string";
+  if (key === "__proto__" || key === "prototype" || key in Object.prototype) {
+    return `metadataKey ${JSON.stringify(key)} is a name of Object.prototype (or __proto__ / prototype): writing the details under it would change or shadow the metadata object's own behaviour; choose another key (default "highlight")`;
+  }
+  return null;
 }

@@ -55,7 +55,7 @@ export type { PairLayout, RerankMode, RerankOptions, RerankResult } from "./rera
 export { checkOptionNames, closestName, definedEntries, describeValue, HIGHLIGHT_OPTION_NAMES } from "./options.js";
 export { approximateTokenCount, BM25_DEFAULT_THRESHOLD, bm25Highlight, bm25SentenceScores, bm25Terms, Bm25SentenceScorer, lightStem } from "./bm25.js";
 export type { Bm25HighlightOptions, Bm25Normalization, Bm25Options } from "./bm25.js";
-export { copyRecord, highlightDetails } from "./details.js";
+export { copyRecord, highlightDetails, metadataKeyProblem } from "./details.js";
 export type { HighlightDetails, HighlightedSentence } from "./details.js";
 export { selectDocuments, validateDocumentSelectionOptions } from "./documents.js";
 export type { DocumentCandidate, DocumentOrder, DocumentSelectionOptions } from "./documents.js";

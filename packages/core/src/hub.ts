@@ -12,13 +12,13 @@
  * is not a local folder — so a mistyped local path such as `models/defualt` stays a path and nothing leaves
  * the machine for it.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, statSync } from "node:fs";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import path from "node:path";
 
 import { CONFIG_FILE } from "./config.js";
-import { ConversionError, InvalidInputError, ModelNotAvailableOfflineError } from "./errors.js";
+import { ConversionError, InvalidInputError, ModelLoadError, ModelNotAvailableOfflineError } from "./errors.js";
 import type { ConversionProgress } from "./models/convert/convert.js";
 
 /** Progress of {@link resolveHubModel}: bytes downloaded, then conversion progress (checkpoint repos only). */
@@ -35,7 +35,7 @@ export interface HubProgress {
 
 /** Where and how to look for hub models. */
 export interface HubOptions {
-  /** Branch, tag or commit. Default "main". */
+  /** Branch, tag or commit: a git ref name (check-ref-format rules) or a 40-hex commit id; anything else is refused. Default "main". */
   revision?: string;
   /** Cache folder. Default `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`. */
   cacheDir?: string;
@@ -56,7 +56,8 @@ export interface HubOptions {
   onProgress?: (progress: HubProgress) => void;
 }
 
-const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
+/** `org/name` as the hub spells repository ids (huggingface_hub's validate_repo_id also refuses `--` and `..`). */
+const HUB_ID = /^(?!.*(?:--|\.\.))[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 /** Prefix that makes a reference a hub id whatever exists locally. */
 export const HUB_PREFIX = "hf:";
 
@@ -108,21 +109,87 @@ export function defaultConvertedCacheDir(cacheDir: string): string {
 
 const repoFolder = (modelId: string) => `models--${modelId.replace("/", "--")}`;
 const COMMIT = /^[0-9a-f]{40}$/;
+/** Longest revision accepted (git allows more; no hub branch or tag is near it). */
+const MAX_REVISION_LENGTH = 255;
+/** Largest hub metadata answer read (the revision's file list); bigger answers are refused, not buffered. */
+export const MAX_HUB_METADATA_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Why `revision` is not a git ref name or commit id, by git's check-ref-format rules (one-level names such
+ * as `main` allowed, as the hub does), or `null` when it is one. The revision becomes a path in the cache
+ * (`refs/<revision>`), so these rules are also what keeps it inside the cache: no `..`, no leading `/`, no
+ * backslash, no control characters.
+ */
+export function revisionProblem(revision: unknown): string | null {
+  if (typeof revision !== "string" || revision === "") return "it must be a non-empty string";
+  if (revision.length > MAX_REVISION_LENGTH) return `it is longer than ${MAX_REVISION_LENGTH} characters`;
+  if (COMMIT.test(revision)) return null;
+  if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(revision)) return "it contains a space, a control character or one of ~ ^ : ? * [ \\";
+  if (revision.includes("..")) return 'it contains ".."';
+  if (revision.includes("@{") || revision === "@") return 'it contains "@{" or is "@"';
+  if (revision.startsWith("/") || revision.endsWith("/") || revision.includes("//")) return "it starts or ends with / or contains //";
+  if (revision.endsWith(".")) return 'it ends with "."';
+  for (const part of revision.split("/")) {
+    if (part.startsWith(".")) return `its component "${part}" starts with "."`;
+    if (part.endsWith(".lock")) return `its component "${part}" ends with ".lock"`;
+  }
+  return null;
+}
+
+function checkRevision(revision: unknown): string {
+  const problem = revisionProblem(revision);
+  if (problem !== null) {
+    throw new InvalidInputError(`hub revision ${JSON.stringify(revision)} is not a branch, tag or commit id: ${problem} (git ref-name rules)`);
+  }
+  return revision as string;
+}
+
+/** `parts` joined under `root`, checked to stay inside it (resolved and compared, whatever the parts hold). */
+function inside(root: string, ...parts: string[]): string {
+  const base = path.resolve(root);
+  const full = path.resolve(base, ...parts);
+  const relative = path.relative(base, full);
+  if (relative === "" || relative.startsWith(`..${path.sep}`) || relative === ".." || path.isAbsolute(relative)) {
+    throw new InvalidInputError(`cache path ${JSON.stringify(path.join(...parts))} would leave the cache folder ${base}`);
+  }
+  return full;
+}
+
+/** What the cache says about `revision`: its commit, or why the cached ref cannot be used. */
+type CachedCommit = { commit: string } | { commit: null; problem?: string };
 
 /** Commit of `revision` in the cache (refs/<revision>, or the revision itself when it names a snapshot). */
-function cachedCommit(cacheDir: string, modelId: string, revision: string): string | null {
-  const repoDir = path.join(cacheDir, repoFolder(modelId));
-  const ref = path.join(repoDir, "refs", revision);
-  if (existsSync(ref)) return readFileSync(ref, "utf8").trim();
-  return existsSync(path.join(repoDir, "snapshots", revision)) ? revision : null;
+function cachedCommit(cacheDir: string, modelId: string, revision: string): CachedCommit {
+  const repoDir = inside(cacheDir, repoFolder(modelId));
+  const ref = inside(repoDir, "refs", revision);
+  let info;
+  try {
+    info = lstatSync(ref);
+  } catch {
+    info = null;
+  }
+  if (info !== null) {
+    // huggingface_hub writes the 40 hex digits of the commit, nothing else; anything else is not trusted.
+    if (!info.isFile()) return { commit: null, problem: `the cached ref ${ref} is not a file` };
+    if (info.size > 1024) return { commit: null, problem: `the cached ref ${ref} is not a commit id (${info.size} bytes)` };
+    let commit: string;
+    try {
+      commit = readFileSync(ref, "utf8").trim();
+    } catch (cause) {
+      return { commit: null, problem: `the cached ref ${ref} cannot be read (${(cause as Error).message})` };
+    }
+    return COMMIT.test(commit) ? { commit } : { commit: null, problem: `the cached ref ${ref} does not hold a 40-hex-digit commit id` };
+  }
+  return COMMIT.test(revision) && existsSync(inside(repoDir, "snapshots", revision)) ? { commit: revision } : { commit: null };
 }
 
 function snapshotComplete(snapshot: string): boolean {
   const configPath = path.join(snapshot, CONFIG_FILE);
   if (!existsSync(configPath) || !existsSync(path.join(snapshot, "tokenizer.json"))) return false;
   try {
-    const modelFile = (JSON.parse(readFileSync(configPath, "utf8")) as { model_file?: string }).model_file ?? "model.onnx";
-    return existsSync(path.join(snapshot, modelFile));
+    const modelFile = (JSON.parse(readFileSync(configPath, "utf8")) as { model_file?: unknown }).model_file ?? "model.onnx";
+    // A model_file outside the snapshot is refused by the loader; here it only means "not complete".
+    return typeof modelFile === "string" && existsSync(inside(snapshot, modelFile));
   } catch {
     return false;
   }
@@ -142,20 +209,23 @@ export async function resolveHubModel(ref: string, options: HubOptions = {}): Pr
   if (!HUB_ID.test(modelId)) throw new InvalidInputError(`"${ref}" is not a Hugging Face model id of the form org/name`);
   // Both readings, for the messages: a bare id could have been a local path.
   const alsoPath = explicit ? "" : `; as a local path, ${path.resolve(modelId)} does not exist either`;
-  const revision = options.revision ?? "main";
+  const revision = checkRevision(options.revision ?? "main");
   const cacheDir = options.cacheDir ?? defaultHubCacheDir();
   const convertedRoot = options.convertedCacheDir ?? defaultConvertedCacheDir(cacheDir);
-  const convertedDir = (commit: string) => path.join(convertedRoot, repoFolder(modelId), commit);
+  const convertedDir = (commit: string) => inside(convertedRoot, repoFolder(modelId), commit);
 
-  const commit = cachedCommit(cacheDir, modelId, revision);
-  if (commit) {
-    const snapshot = path.join(cacheDir, repoFolder(modelId), "snapshots", commit);
+  const cached = cachedCommit(cacheDir, modelId, revision);
+  if (cached.commit !== null) {
+    const snapshot = inside(cacheDir, repoFolder(modelId), "snapshots", cached.commit);
     if (snapshotComplete(snapshot)) return snapshot;
-    if (convertedComplete(convertedDir(commit))) return convertedDir(commit);
+    if (convertedComplete(convertedDir(cached.commit))) return convertedDir(cached.commit);
   }
 
   const offline = options.offline ?? ["1", "true", "yes"].includes((process.env.HF_HUB_OFFLINE ?? "").toLowerCase());
-  if (offline) throw new ModelNotAvailableOfflineError(modelId, `offline mode (HF_HUB_OFFLINE or offline: true)${alsoPath}`);
+  if (offline) {
+    const problem = cached.commit === null && cached.problem ? `; ${cached.problem}` : "";
+    throw new ModelNotAvailableOfflineError(modelId, `offline mode (HF_HUB_OFFLINE or offline: true)${problem}${alsoPath}`);
+  }
 
   const hubUrl = (options.hubUrl ?? process.env.HF_ENDPOINT ?? "https://huggingface.co").replace(/\/$/, "");
   const accessToken = options.accessToken ?? process.env.HF_TOKEN;
@@ -208,7 +278,7 @@ export interface DownloadedHubRepo {
 export async function downloadHubRepo(ref: string, options: Omit<HubOptions, "convertedCacheDir" | "offline"> = {}): Promise<DownloadedHubRepo> {
   const modelId = hubIdOf(ref);
   if (!HUB_ID.test(modelId)) throw new InvalidInputError(`"${ref}" is not a Hugging Face model id of the form org/name`);
-  const revision = options.revision ?? "main";
+  const revision = checkRevision(options.revision ?? "main");
   const cacheDir = options.cacheDir ?? defaultHubCacheDir();
   const hubUrl = (options.hubUrl ?? process.env.HF_ENDPOINT ?? "https://huggingface.co").replace(/\/$/, "");
   const accessToken = options.accessToken ?? process.env.HF_TOKEN;
@@ -227,10 +297,17 @@ async function pinRevision(modelId: string, revision: string, hubUrl: string, ac
     const response = await quickFetch(`${hubUrl}/api/models/${modelId}/revision/${encodeURIComponent(revision)}`, {
       headers: accessToken ? { Authorization: `Bearer ${accessToken}` } : {},
     });
-    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText} for the repository's revision "${revision}"`);
-    const info = (await response.json()) as { sha?: string; siblings?: { rfilename: string }[] };
-    if (!info.sha || !COMMIT.test(info.sha)) throw new Error(`no commit sha in the hub's answer for revision "${revision}"`);
-    return { sha: info.sha, siblings: new Set((info.siblings ?? []).map((s) => s.rfilename)) };
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(`HTTP ${response.status} for the repository's revision "${revision}"`);
+    }
+    const info = JSON.parse(await readCapped(response, MAX_HUB_METADATA_BYTES)) as { sha?: unknown; siblings?: unknown } | null;
+    if (info === null || typeof info !== "object" || typeof info.sha !== "string" || !COMMIT.test(info.sha)) {
+      throw new Error(`no commit sha in the hub's answer for revision "${revision}"`);
+    }
+    const siblings = Array.isArray(info.siblings) ? info.siblings : [];
+    const names = siblings.map((s: unknown) => (s !== null && typeof s === "object" ? (s as { rfilename?: unknown }).rfilename : undefined));
+    return { sha: info.sha, siblings: new Set(names.filter((n): n is string => typeof n === "string")) };
   } catch (cause) {
     throw unavailable(`reaching the hub failed: ${(cause as Error).message}`, cause);
   }
@@ -286,7 +363,7 @@ async function downloadRepo(a: {
   const total = files.reduce((sum, f) => sum + (sizes.get(f) ?? 0), 0);
   let done = 0;
   const report = a.report ?? (() => {});
-  const snapshot = path.join(cacheDir, repoFolder(modelId), "snapshots", sha);
+  const snapshot = inside(cacheDir, repoFolder(modelId), "snapshots", sha);
   for (const file of files) {
     const before = done;
     report({ phase: "download", file, done, total });
@@ -331,7 +408,36 @@ async function downloadRepo(a: {
 /** Records `revision → commit` as huggingface_hub does, so the next call finds the snapshot offline. */
 async function writeRef(cacheDir: string, modelId: string, revision: string, sha: string): Promise<void> {
   if (revision === sha) return;
-  const ref = path.join(cacheDir, repoFolder(modelId), "refs", revision);
+  const repoDir = inside(cacheDir, repoFolder(modelId));
+  const ref = inside(repoDir, "refs", checkRevision(revision));
   await mkdir(path.dirname(ref), { recursive: true });
+  const existing = await stat(ref).catch(() => null);
+  if (existing !== null && !existing.isFile()) {
+    throw new ModelLoadError(ref, "the cache holds a folder where the ref file of this revision belongs; remove it");
+  }
   await writeFile(ref, sha);
+}
+
+/** The body of `response` as text, refusing (not buffering) more than `limit` bytes. */
+async function readCapped(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (declared > limit) {
+    await response.body?.cancel();
+    throw new Error(`the hub's answer is ${declared} bytes, more than the ${limit} accepted`);
+  }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new Error(`the hub's answer is more than the ${limit} bytes accepted`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }

@@ -2,10 +2,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
 import { ModelLoadError } from "./errors.js";
-import { TextTokenizer } from "./tokenization.js";
+import { MAX_UNIGRAM_WORD, TextTokenizer } from "./tokenization.js";
 import { repoRoot, sharedData, testModels } from "./test-support/models.js";
 
 const readJson = (dir: string, file: string) => JSON.parse(readFileSync(path.join(dir, file), "utf8")) as unknown;
@@ -109,5 +110,103 @@ describe("word-cached encoding", () => {
       }
     }
     expect(differing).toBe(0);
+  });
+});
+
+describe("very long input", () => {
+  const tokenizer = load(testModels.tinyXlmr);
+  const reference = new Tokenizer(readJson(testModels.tinyXlmr, "tokenizer.json") as object, readJson(testModels.tinyXlmr, "tokenizer_config.json") as object);
+
+  it("encodes 200 000 characters without a space (one Unigram word) instead of overflowing the call stack", () => {
+    // @huggingface/tokenizers alone throws RangeError: Maximum call stack size exceeded past ~120 000 pieces.
+    for (const text of ["a".repeat(200_000), "中文".repeat(65_000) + " tail"]) {
+      const ids = tokenizer.encode(text);
+      expect(ids.length).toBeGreaterThan(125_000);
+      expect(ids.every((id) => Number.isInteger(id) && id >= 0 && id < tokenizer.vocabSize)).toBe(true);
+    }
+  });
+
+  it("segments words up to MAX_UNIGRAM_WORD exactly as the library does, longer ones slice by slice", () => {
+    const word = "abracadabra".repeat(Math.floor(MAX_UNIGRAM_WORD / 11));
+    expect(tokenizer.encode(word)).toEqual(reference.encode(word, { add_special_tokens: false }).ids);
+    // Two slices: the word ("▁" + text after Metaspace) is cut after MAX_UNIGRAM_WORD units and each part segmented.
+    const long = "ab".repeat(MAX_UNIGRAM_WORD);
+    const marked = `\u2581${long}`;
+    const model = reference.model as unknown as { tokenize(text: string): string[] };
+    const pieces = [...model.tokenize(marked.slice(0, MAX_UNIGRAM_WORD)), ...model.tokenize(marked.slice(MAX_UNIGRAM_WORD))];
+    expect(tokenizer.encode(long)).toEqual(pieces.map((p) => reference.token_to_id(p)));
+  });
+});
+
+describe("fuzz: tokenizer.json and tokenizer_config.json from a model folder", () => {
+  // A small but complete XLM-R style tokenizer.json, so each run builds a real tokenizer quickly.
+  const metaspace = { type: "Metaspace", replacement: "\u2581", prepend_scheme: "always", split: true };
+  const special = (id: string) => ({ SpecialToken: { id, type_id: 0 } });
+  const sequence = (id: string) => ({ Sequence: { id, type_id: 0 } });
+  const added = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const small = {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: [added(0, "<s>"), added(1, "<pad>"), added(2, "</s>"), added(3, "<unk>")],
+    normalizer: null,
+    pre_tokenizer: metaspace,
+    post_processor: {
+      type: "TemplateProcessing",
+      single: [special("<s>"), sequence("A"), special("</s>")],
+      pair: [special("<s>"), sequence("A"), special("</s>"), special("</s>"), sequence("B"), special("</s>")],
+      special_tokens: { "<s>": { id: "<s>", ids: [0], tokens: ["<s>"] }, "</s>": { id: "</s>", ids: [2], tokens: ["</s>"] } },
+    },
+    decoder: metaspace,
+    model: { type: "Unigram", unk_id: 3, byte_fallback: false, vocab: [["<s>", 0], ["<pad>", 0], ["</s>", 0], ["<unk>", 0], ["\u2581", -2], ["\u2581hello", -3], ["\u2581world", -3], ["h", -5], ["e", -5], ["l", -5], ["o", -5], ["w", -5], ["r", -5], ["d", -5]] },
+  };
+  const hostile = fc.oneof(
+    fc.constantFrom<unknown>(null, 5, -1, 1e9, "", "Unigram", "BPE", "WordPiece", "Sequence", [], {}, [null], [["x", "y"]], [[7, -1]], { type: "Nope" }, true),
+    fc.jsonValue({ maxDepth: 2 }),
+  );
+  const paths: readonly (readonly string[])[] = [["model"], ["model", "type"], ["model", "vocab"], ["model", "unk_id"], ["added_tokens"], ["pre_tokenizer"], ["pre_tokenizer", "replacement"], ["post_processor"], ["post_processor", "pair"], ["normalizer"], ["padding"], ["decoder"]];
+  const tokenizerJson = fc.oneof(
+    { weight: 5, arbitrary: fc.array(fc.tuple(fc.constantFrom(...paths), hostile), { minLength: 1, maxLength: 3 }).map((edits) => {
+      const json = structuredClone(small) as Record<string, unknown>;
+      for (const [keys, value] of edits) {
+        let at: Record<string, unknown> = json;
+        for (const key of keys.slice(0, -1)) {
+          if (at[key] === null || typeof at[key] !== "object") at[key] = {};
+          at = at[key] as Record<string, unknown>;
+        }
+        at[keys.at(-1)!] = value;
+      }
+      return json;
+    }) },
+    { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+  );
+  const tokenizerConfig = fc.oneof(fc.constant(undefined), fc.record({ pad_token: hostile, remove_space: hostile }, { requiredKeys: [] }), fc.jsonValue({ maxDepth: 2 }));
+
+  it("gives a working tokenizer or a ModelLoadError naming tokenizer.json, for any JSON", () => {
+    fc.assert(
+      fc.property(tokenizerJson, tokenizerConfig, (json, config) => {
+        const started = performance.now();
+        let tokenizer: TextTokenizer;
+        try {
+          tokenizer = TextTokenizer.fromJSON({ tokenizerJson: json, tokenizerConfig: config }, "/m/tokenizer.json");
+        } catch (error) {
+          if (!(error instanceof ModelLoadError)) throw error;
+          expect(error.file).toBe("/m/tokenizer.json");
+          return;
+        } finally {
+          expect(performance.now() - started).toBeLessThan(1000);
+        }
+        expect(tokenizer.template.specialTokenCount).toBeGreaterThan(0);
+        expect(Number.isInteger(tokenizer.padId) && tokenizer.padId >= 0 && tokenizer.padId < tokenizer.vocabSize).toBe(true);
+        for (const text of ["hello world", "héllo, wörld! 中文 \u0000"]) {
+          try {
+            expect(tokenizer.encode(text).every((id) => Number.isInteger(id) && id >= 0)).toBe(true);
+          } catch (error) {
+            if (!(error instanceof ModelLoadError)) throw error;
+          }
+        }
+      }),
+      { numRuns: 300, seed: Number(process.env.FC_SEED ?? 20240623) },
+    );
   });
 });

@@ -56,7 +56,11 @@ export class TextTokenizer {
   private readonly tokenizer: Tokenizer;
   private readonly words: WordCache | null;
 
-  private constructor(tokenizer: Tokenizer, template: PairTemplate, padId: number, vocabSize: number, words: WordCache | null) {
+  /** The tokenizer.json this came from, for error messages. */
+  private readonly file: string;
+
+  private constructor(tokenizer: Tokenizer, template: PairTemplate, padId: number, vocabSize: number, words: WordCache | null, file: string) {
+    this.file = file;
     this.tokenizer = tokenizer;
     this.template = template;
     this.padId = padId;
@@ -74,24 +78,44 @@ export class TextTokenizer {
     if (json === null || typeof json !== "object" || typeof json.model !== "object" || json.model === null) {
       throw new ModelLoadError(file, 'not a Hugging Face tokenizer.json (no "model" section)');
     }
-    let tokenizer: Tokenizer;
-    try {
-      tokenizer = new Tokenizer(json, (files.tokenizerConfig as object | undefined) ?? {});
-    } catch (cause) {
-      throw new ModelLoadError(file, `cannot build the tokenizer: ${(cause as Error).message}`, { cause });
+    const config = files.tokenizerConfig;
+    if (config !== undefined && (config === null || typeof config !== "object" || Array.isArray(config))) {
+      throw new ModelLoadError(file, "tokenizer_config.json is not a JSON object");
     }
-    const template = derivePairTemplate(tokenizer, file);
-    const padId = findPadId(tokenizer, json, files.tokenizerConfig, file);
-    let vocabSize = 0;
-    for (const id of tokenizer.get_vocab(true).values()) vocabSize = Math.max(vocabSize, id + 1);
-    const words = WordCache.supports(json, files.tokenizerConfig) ? new WordCache(tokenizer) : null;
-    return new TextTokenizer(tokenizer, template, padId, vocabSize, words);
+    // tokenizer.json comes with the model: whatever the library trips over in it is reported as this file's fault.
+    try {
+      const tokenizer = new Tokenizer(json, (config as object | undefined) ?? {});
+      boundUnigramWords(tokenizer);
+      const template = derivePairTemplate(tokenizer, file);
+      const padId = findPadId(tokenizer, json, config, file);
+      let vocabSize = 0;
+      for (const id of tokenizer.get_vocab(true).values()) vocabSize = Math.max(vocabSize, id + 1);
+      if (!Number.isSafeInteger(vocabSize) || vocabSize < 1) throw new ModelLoadError(file, "the vocabulary has no integer token ids");
+      // The probes must come out as ids of the vocabulary: a malformed model section can build a tokenizer
+      // whose ids are undefined or out of range, which would only fail later, inside the graph.
+      const probe = tokenizer.encode(PROBE_QUERY, { text_pair: PROBE_CONTEXT, add_special_tokens: true }).ids;
+      const isId = (id: unknown) => Number.isSafeInteger(id) && (id as number) >= 0 && (id as number) < vocabSize;
+      if (!probe.every(isId) || !isId(padId)) throw new ModelLoadError(file, `the tokenizer gives token ids outside its vocabulary of ${vocabSize} (is the "model" section complete?)`);
+      const words = WordCache.supports(json, config) ? new WordCache(tokenizer) : null;
+      return new TextTokenizer(tokenizer, template, padId, vocabSize, words, file);
+    } catch (cause) {
+      if (cause instanceof ModelLoadError) throw cause;
+      throw new ModelLoadError(file, `cannot build the tokenizer: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    }
   }
 
   /** Token ids of `text` without special tokens (each sentence is encoded on its own, DESIGN §4.2). */
   encode(text: string): number[] {
     if (text.length === 0) return [];
-    return this.words?.encode(text) ?? this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+    const ids = this.words?.encode(text) ?? this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+    // A tokenizer.json without a (valid) unknown token gives no id, or a bad one, for text it cannot cover:
+    // say so instead of passing it on (`undefined` would become token 0 in the batch).
+    for (const id of ids) {
+      if (!(Number.isSafeInteger(id) && id >= 0 && id < this.vocabSize)) {
+        throw new ModelLoadError(this.file, `the tokenizer gives ${String(id)} as a token id, outside its vocabulary of ${this.vocabSize} (no valid unknown token?)`);
+      }
+    }
+    return ids;
   }
 
   /** Token strings of `text` without special tokens (for debugging and display). */
@@ -108,6 +132,42 @@ export class TextTokenizer {
   decode(ids: readonly number[]): string {
     return this.tokenizer.decode([...ids], { skip_special_tokens: true });
   }
+}
+
+/**
+ * Longest word (in UTF-16 units, after normalization and pre-tokenization) that a Unigram model segments in
+ * one lattice. Longer "words" (only pathological input has them: 10 000 characters without a space) are
+ * segmented in consecutive slices of this length, so time and memory stay linear in the input; the ids may
+ * then differ from a whole-word segmentation next to the slice seams. One slice costs ~10 MB and a few ms.
+ */
+export const MAX_UNIGRAM_WORD = 10_000;
+
+/**
+ * Two changes to `@huggingface/tokenizers` 0.2's Unigram model, on our own model instance: (1) it appends
+ * each word's pieces with `push(...pieces)`, which overflows the call stack (an untyped RangeError) once a
+ * word has more than ~120 000 pieces — 1 MB of text without spaces, or of Chinese, is one word; here pieces
+ * are appended one by one (identical ids). (2) one lattice over a 1 MB word takes ~0.9 GB and tens of
+ * seconds; words longer than {@link MAX_UNIGRAM_WORD} are segmented slice by slice instead. Other models
+ * (WordPiece, BPE) append one by one and cap their words already.
+ */
+function boundUnigramWords(tokenizer: Tokenizer): void {
+  const model = tokenizer.model as { tokenize?: unknown; encode?: unknown } | null;
+  if (model === null || typeof model.tokenize !== "function" || typeof model.encode !== "function") return;
+  const tokenize = (model.tokenize as (text: string) => string[]).bind(model);
+  model.encode = (tokens: readonly string[]): string[] => {
+    const pieces: string[] = [];
+    for (const token of tokens) {
+      let start = 0;
+      while (start < token.length) {
+        let end = Math.min(token.length, start + MAX_UNIGRAM_WORD);
+        // Never cut a surrogate pair in two.
+        if (end < token.length && /[\uD800-\uDBFF]/.test(token[end - 1]!)) end--;
+        for (const piece of tokenize(start === 0 && end === token.length ? token : token.slice(start, end))) pieces.push(piece);
+        start = end;
+      }
+    }
+    return pieces;
+  };
 }
 
 /** Words longer than this (in UTF-16 units) are encoded but not cached. */

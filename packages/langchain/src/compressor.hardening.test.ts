@@ -44,6 +44,23 @@ describe("SemanticHighlightCompressor option rigor", () => {
     expect(() => new SemanticHighlightCompressor({ highlighter }).withOptions({ metadataKey: "relevanceScore" })).toThrow(InvalidInputError);
   });
 
+  it("refuses metadataKey __proto__ (the details would vanish into the prototype) and Object.prototype names", () => {
+    for (const metadataKey of ["__proto__", "constructor", "prototype", "toString"]) {
+      expect(() => new SemanticHighlightCompressor({ highlighter, metadataKey }), metadataKey).toThrow(InvalidInputError);
+      expect(() => new SemanticHighlightCompressor({ highlighter }).withOptions({ metadataKey }), metadataKey).toThrow(/choose another key/);
+    }
+  });
+
+  it("keeps an own __proto__ key of JSON-parsed metadata as data: the returned metadata's prototype is untouched", async () => {
+    const metadata = JSON.parse('{"source":"a","__proto__":{"isAdmin":true}}') as Record<string, unknown>;
+    const doc = new Document({ pageContent: docs()[0]!.pageContent, metadata });
+    const [out] = await new SemanticHighlightCompressor({ highlighter, threshold: 0 }).compressDocuments([doc], QUERY);
+    expect(Object.getPrototypeOf(out!.metadata)).toBe(Object.prototype);
+    expect(out!.metadata.isAdmin).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(out!.metadata, "__proto__")?.value).toEqual({ isAdmin: true });
+    expect(out!.metadata.highlight).toBeDefined();
+  });
+
   it("refuses a sparse documents array, naming the hole", async () => {
     const sparse = new Array<Document>(2);
     sparse[1] = docs()[0]!;

@@ -14,6 +14,7 @@ import {
   HIGHLIGHT_OPTION_NAMES,
   InferenceError,
   InvalidInputError,
+  metadataKeyProblem,
   SemanticHighlighter,
   selectDocuments,
   selectWithinContextBudget,
@@ -170,9 +171,8 @@ function validateDocumentOptions(options: SemanticHighlightCompressorOptions): v
   if (contextBudget !== undefined && !(typeof contextBudget === "number" && Number.isInteger(contextBudget) && contextBudget >= 0)) {
     throw new InvalidInputError(`contextBudget must be a non-negative integer number of tokens (got ${typeof contextBudget === "string" ? `the string ${JSON.stringify(contextBudget)}` : String(contextBudget)})`);
   }
-  if (metadataKey !== undefined && (typeof metadataKey !== "string" || metadataKey === "")) {
-    throw new InvalidInputError("metadataKey must be a non-empty string");
-  }
+  const keyProblem = metadataKey === undefined ? null : metadataKeyProblem(metadataKey);
+  if (keyProblem !== null) throw new InvalidInputError(keyProblem);
   if (metadataKey === "relevanceScore") {
     throw new InvalidInputError('metadataKey "relevanceScore" would overwrite the rerank score the compressor stores there; choose another key (default "highlight")');
   }

@@ -48,6 +48,26 @@ describe("SemanticHighlightPostprocessor cancellation", () => {
   });
 });
 
+describe("SemanticHighlightPostprocessor metadata keys", () => {
+  it("refuses metadataKey __proto__ and Object.prototype names at construction and in withOptions", () => {
+    for (const metadataKey of ["__proto__", "constructor", "prototype", "toString"]) {
+      expect(() => new SemanticHighlightPostprocessor({ highlighter, metadataKey }), metadataKey).toThrow(InvalidInputError);
+      expect(() => new SemanticHighlightPostprocessor({ highlighter }).withOptions({ metadataKey }), metadataKey).toThrow(/choose another key/);
+    }
+  });
+
+  it("keeps an own __proto__ key of JSON-parsed metadata as data: the returned metadata's prototype is untouched", async () => {
+    const metadata = JSON.parse('{"source":"a","__proto__":{"isAdmin":true}}') as Record<string, unknown>;
+    const input: NodeWithScore[] = [{ node: new TextNode({ id_: "a", text: nodes()[0]!.node.getContent(), metadata }), score: 0.5 }];
+    const [out] = await new SemanticHighlightPostprocessor({ highlighter, threshold: 0 }).postprocessNodes(input, QUERY);
+    const copy = out!.node.metadata;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(copy.isAdmin).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(copy, "__proto__")?.value).toEqual({ isAdmin: true });
+    expect(copy.highlight).toBeDefined();
+  });
+});
+
 describe("SemanticHighlightPostprocessor option rigor", () => {
   it("validates every core option at construction (batchSize 0, maxLength, segmentation, booleans, strings)", () => {
     for (const bad of [

@@ -21,6 +21,7 @@ import { extractText } from "@llamaindex/core/utils";
 import {
   checkOptionNames,
   InvalidInputError,
+  metadataKeyProblem,
   SemanticHighlighter,
   selectDocuments,
   selectWithinContextBudget,
@@ -177,7 +178,8 @@ function resolveNodeOptions(options: SemanticHighlightPostprocessorOptions): Res
   if (scoreMode !== "rerank" && scoreMode !== "retrieval") {
     throw new InvalidInputError(`scoreMode must be "rerank" or "retrieval" (got ${String(scoreMode)})`);
   }
-  if (typeof metadataKey !== "string" || metadataKey === "") throw new InvalidInputError("metadataKey must be a non-empty string");
+  const keyProblem = metadataKeyProblem(metadataKey);
+  if (keyProblem !== null) throw new InvalidInputError(keyProblem);
   return { topN, dropIrrelevant, order, scoreMode, metadataKey, contextBudget };
 }
 

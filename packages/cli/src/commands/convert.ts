@@ -10,6 +10,7 @@ import cliProgress from "cli-progress";
 import { Command } from "commander";
 
 import { CliError } from "../errors.js";
+import { terminalLine } from "../format.js";
 import type { CliIo } from "../io.js";
 import { parseThreshold } from "../options.js";
 
@@ -67,7 +68,8 @@ function summary(result: ConversionResult): string {
   ];
   if (result.unusedKeys.length) lines.push(`  unused checkpoint tensors: ${result.unusedKeys.join(", ")}`);
   for (const w of result.warnings) lines.push(`  warning: ${w}`);
-  return `${lines.join("\n")}\n`;
+  // Tensor names, prefixes and warnings come from the checkpoint: each line is printed with control characters made visible.
+  return `${lines.map(terminalLine).join("\n")}\n`;
 }
 
 /** The `convert` command. */

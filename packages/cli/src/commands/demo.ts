@@ -3,7 +3,7 @@ import { bm25Highlight, type HighlightResult, type SemanticHighlighter } from "@
 import { Command } from "commander";
 
 import { DEMO_DOCUMENTS } from "../demo-documents.js";
-import { formatKeptSentences, formatSaving } from "../format.js";
+import { formatKeptSentences, formatSaving, terminalLine } from "../format.js";
 import type { CliIo } from "../io.js";
 import { loadModel } from "../model-path.js";
 import { parseThreshold } from "../options.js";
@@ -30,7 +30,7 @@ export function demoCommand(io: CliIo): Command {
         // BM25 without --threshold: the best sentence per document (the "simple BM25, top-1" baseline).
         const bm25TopK = !highlighter && flags.threshold === undefined ? 1 : undefined;
         const threshold = flags.threshold ?? highlighter?.config.threshold ?? 0;
-        const source = highlighter ? `model ${highlighter.config.name}` : "BM25 (no model)";
+        const source = highlighter ? `model ${terminalLine(highlighter.config.name)}` : "BM25 (no model)";
         if (!flags.json) {
           io.out(`semantic-highlight demo — ${source}, keep sentences scoring > ${threshold}${bm25TopK ? ", top-1" : ""}\n`);
           io.out(

@@ -7,7 +7,7 @@ import { CliError } from "../errors.js";
 
 import { loadEvalSet } from "../eval/dataset.js";
 import { runEval, type EvalMethod, type EvalReport, type ScoredItem } from "../eval/run.js";
-import { formatEvalReport } from "../format.js";
+import { formatEvalReport, terminalLine } from "../format.js";
 import type { CliIo } from "../io.js";
 import { addBackendOptions, backendFromFlags, type BackendFlags } from "../backend-flags.js";
 import { loadModel } from "../model-path.js";
@@ -62,7 +62,7 @@ export function evalCommand(io: CliIo): Command {
       if (flags.baseline && flags.model) throw new CliError("--baseline and --model exclude each other");
 
       const set = await loadEvalSet(file, { lang: flags.lang, limit: flags.limit });
-      for (const s of set.skipped) io.err(`semantic-highlight: warning: ${file}:${s.line}: skipped item ${s.id} (${s.reason})\n`);
+      for (const s of set.skipped) io.err(`semantic-highlight: warning: ${terminalLine(file)}:${s.line}: skipped item ${terminalLine(s.id)} (${terminalLine(s.reason)})\n`);
       let method: EvalMethod;
       if (flags.baseline === "keep-all") method = { kind: "keep-all" };
       else if (flags.baseline === "bm25") method = { kind: "bm25" };
@@ -85,7 +85,7 @@ export function evalCommand(io: CliIo): Command {
         } catch (error) {
           throw new CliError(`${flags.report}: cannot write the report (${(error as Error).message})`);
         }
-        io.err(`semantic-highlight: wrote the HTML report to ${flags.report}\n`);
+        io.err(`semantic-highlight: wrote the HTML report to ${terminalLine(flags.report)}\n`);
       }
       const full = { ...report, skipped: set.skipped.length };
       if (flags.json) io.out(JSON.stringify(full) + "\n");

@@ -5,7 +5,7 @@ import { bm25Highlight, BM25_DEFAULT_THRESHOLD, renderAnsi, renderMarkdown, shou
 import { Command, Option } from "commander";
 
 import { CliError } from "../errors.js";
-import { formatKeptSentences, formatSaving } from "../format.js";
+import { formatKeptSentences, formatSaving, terminalLine } from "../format.js";
 import type { CliIo } from "../io.js";
 import { addBackendOptions, backendFromFlags, type BackendFlags } from "../backend-flags.js";
 import { loadModel } from "../model-path.js";
@@ -93,7 +93,7 @@ export function highlightCommand(io: CliIo): Command {
         try {
           threshold = flags.threshold ?? highlighter.config.threshold;
           result = await highlighter.highlightOne(query, text, { threshold, topK: flags.topK });
-          source = `model ${highlighter.config.name}`;
+          source = `model ${highlighter.config.name}`; // escaped where printed: the html page and text output differ
         } finally {
           await highlighter.dispose();
         }
@@ -112,7 +112,7 @@ export function highlightCommand(io: CliIo): Command {
       }
       const color = format === "ansi" && flags.color !== false && shouldUseColor(io.env, io.stdoutIsTTY);
       io.out(renderAnsi(result, { color }).replace(/\s*$/, "") + "\n\n");
-      io.out(`Kept ${result.keptSentences.length} of ${result.sentences.length} sentences (${source}, score > ${threshold}${flags.topK ? `, top-${flags.topK}` : ""}):\n`);
+      io.out(`Kept ${result.keptSentences.length} of ${result.sentences.length} sentences (${terminalLine(source)}, score > ${threshold}${flags.topK ? `, top-${flags.topK}` : ""}):\n`);
       io.out(formatKeptSentences(result));
       io.out(`Saving: ${formatSaving(result, flags.bm25 ? "tokens (approx.: words + CJK characters)" : "tokens")}\n`);
     });

@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from "commander";
 
 import { addBackendOptions, backendFromFlags, type BackendFlags } from "../backend-flags.js";
 import { loadEvalSet } from "../eval/dataset.js";
+import { terminalLine } from "../format.js";
 import { computeRankingMetrics, rankItems, type RankingMetrics } from "../eval/ranking.js";
 import type { CliIo } from "../io.js";
 import { loadModel } from "../model-path.js";
@@ -79,6 +80,6 @@ export function rerankEvalCommand(io: CliIo): Command {
         io.out(`${JSON.stringify({ file, model: highlighter.modelDirectory, mode: flags.mode, seconds, ...metrics })}\n`);
         return;
       }
-      io.out(formatRankingMetrics(metrics, `${file} (${highlighter.config.name}, ${flags.mode} mode, ${seconds.toFixed(1)} s)`));
+      io.out(formatRankingMetrics(metrics, `${terminalLine(file)} (${terminalLine(highlighter.config.name)}, ${flags.mode} mode, ${seconds.toFixed(1)} s)`));
     });
 }

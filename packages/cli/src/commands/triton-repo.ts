@@ -4,6 +4,7 @@ import path from "node:path";
 import { writeTritonRepository } from "@semantic-highlight/core";
 import { Command, InvalidArgumentError } from "commander";
 
+import { terminalLine } from "../format.js";
 import type { CliIo } from "../io.js";
 import { resolveModel } from "../model-path.js";
 import { parsePositiveInt } from "../options.js";
@@ -55,11 +56,13 @@ export function tritonRepoCommand(io: CliIo): Command {
         ...(flags.instances ? { instanceCount: flags.instances } : {}),
         ...(flags.overwrite ? { overwrite: true } : {}),
       });
-      // Names come from the model folder: printed JSON-quoted, so none can forge a line of this report.
+      // Names come from the model folder: printed JSON-quoted (none can forge a line of this report) and with
+      // control characters made visible.
       const list = (names: string[]) => names.map((n) => JSON.stringify(n)).join(", ");
-      io.out(`wrote ${result.configPath}\n`);
-      io.out(`  model ${JSON.stringify(result.name)}: max_batch_size ${result.maxBatchSize}${result.maxBatchSize === 0 ? " (no batching)" : ""}; inputs ${list(result.inputs)}; outputs ${list(result.outputs)}; files in 1/: ${list(result.files)}\n`);
-      io.out(`serve it:  tritonserver --model-repository=${shellWord(path.resolve(flags.out))}\n`);
-      io.out(`use it:    SemanticHighlighter.load(${JSON.stringify(folder)}, { backend: { kind: "remote", url: "http://localhost:8000", model: ${JSON.stringify(result.name)} } })\n`);
+      const line = (text: string) => io.out(`${terminalLine(text)}\n`);
+      line(`wrote ${result.configPath}`);
+      line(`  model ${JSON.stringify(result.name)}: max_batch_size ${result.maxBatchSize}${result.maxBatchSize === 0 ? " (no batching)" : ""}; inputs ${list(result.inputs)}; outputs ${list(result.outputs)}; files in 1/: ${list(result.files)}`);
+      line(`serve it:  tritonserver --model-repository=${shellWord(path.resolve(flags.out))}`);
+      line(`use it:    SemanticHighlighter.load(${JSON.stringify(folder)}, { backend: { kind: "remote", url: "http://localhost:8000", model: ${JSON.stringify(result.name)} } })`);
     });
 }

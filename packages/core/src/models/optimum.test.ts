@@ -29,4 +29,9 @@ describe("Optimum / transformers.js exports", () => {
     expect(() => deriveOptimumConfig({ ...bge, architectures: ["XLMRobertaModel"] }, {}, "config.json", "onnx/model.onnx", "x")).toThrow(ModelLoadError);
     expect(() => deriveOptimumConfig({ architectures: ["XLMRobertaForSequenceClassification"] }, {}, "config.json", "onnx/model.onnx", "x")).toThrow(/maximum length/);
   });
+
+  it("refuses a maximum length no encoder has (a hostile config.json) instead of planning blocks of it", () => {
+    expect(() => deriveOptimumConfig({ ...bge, max_position_embeddings: 1e12 }, {}, "config.json", "onnx/model.onnx", "x")).toThrow(/more than the 1048576 accepted/);
+    expect(() => deriveOptimumConfig({ ...bge, max_position_embeddings: 1000.5 }, {}, "config.json", "onnx/model.onnx", "x")).toThrow(ModelLoadError);
+  });
 });

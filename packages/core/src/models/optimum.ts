@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 
-import type { ParsedModelConfig, RerankActivation } from "../config.js";
+import { MAX_CONFIG_MAX_LENGTH, type ParsedModelConfig, type RerankActivation } from "../config.js";
 import { ModelLoadError } from "../errors.js";
 
 /** ONNX files of an Optimum / transformers.js export, in the order they are preferred. */
@@ -90,8 +90,11 @@ export function deriveOptimumConfig(configJson: unknown, tokenizerConfig: unknow
     throw new ModelLoadError(file, `the classifier has ${labels} labels; a reranker has one (num_labels 1): this model is not a cross-encoder reranker`);
   }
   const maxLength = maxLengthFromConfigs(raw, tokenizerConfig);
-  if (maxLength === undefined || maxLength < 8) {
-    throw new ModelLoadError(file, `cannot derive the maximum length: tokenizer_config.json has no model_max_length and config.json no max_position_embeddings (got ${JSON.stringify(maxLength)})`);
+  if (maxLength === undefined || !Number.isInteger(maxLength) || maxLength < 8) {
+    throw new ModelLoadError(file, `cannot derive the maximum length: tokenizer_config.json has no model_max_length and config.json no integer max_position_embeddings (got ${JSON.stringify(maxLength)})`);
+  }
+  if (maxLength > MAX_CONFIG_MAX_LENGTH) {
+    throw new ModelLoadError(file, `max_position_embeddings gives a maximum length of ${maxLength}, more than the ${MAX_CONFIG_MAX_LENGTH} accepted`);
   }
   const name = typeof raw._name_or_path === "string" && raw._name_or_path !== "" ? raw._name_or_path : fallbackName;
   return {

@@ -12,14 +12,27 @@ export function replaceLoneSurrogates(text: string): string {
 
 const HTML_ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
+/** A control character as something visible: its Unicode control picture (␛ for ESC), U+FFFD for C1 controls. */
+function controlPicture(c: string): string {
+  const code = c.charCodeAt(0);
+  if (code < 0x20) return String.fromCharCode(0x2400 + code); // ␀ … ␟ (␛ for ESC); \r becomes ␍
+  if (code === 0x7f) return "\u2421"; // ␡
+  return "\uFFFD"; // C1 controls (U+0080–U+009F, CSI among them)
+}
+
+/** Control characters but tab, newline and carriage return (whitespace of HTML and Markdown text; CRLF documents). */
+const MARKUP_CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+
 /**
  * Escapes text for HTML element content and quoted attribute values: `& < > " '` become entities, lone
- * surrogates become U+FFFD (they cannot be encoded in UTF-8) and NUL becomes U+FFFD (the HTML parser drops it).
+ * surrogates become U+FFFD (they cannot be encoded in UTF-8), NUL becomes U+FFFD (the HTML parser drops it)
+ * and other control characters (ESC, C1 CSI: parse errors in HTML, and live sequences when the page is
+ * printed to a terminal) their visible control pictures.
  */
 export function escapeHtml(text: string): string {
   return replaceLoneSurrogates(text)
     .replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]!)
-    .replace(/\0/g, "\uFFFD");
+    .replace(MARKUP_CONTROLS, (c) => (c === "\0" ? "\uFFFD" : controlPicture(c)));
 }
 
 /**
@@ -27,21 +40,18 @@ export function escapeHtml(text: string): string {
  * recolour or move the cursor) become visible Unicode control pictures; newline and tab are kept.
  */
 export function escapeTerminal(text: string): string {
-  return replaceLoneSurrogates(text).replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, (c) => {
-    const code = c.charCodeAt(0);
-    if (code < 0x20) return String.fromCharCode(0x2400 + code); // ␀ … ␟ (␛ for ESC); \r becomes ␍
-    if (code === 0x7f) return "\u2421"; // ␡
-    return "\uFFFD"; // C1 controls (U+0080–U+009F, CSI among them)
-  });
+  return replaceLoneSurrogates(text).replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, controlPicture);
 }
 
 /**
  * Escapes text for CommonMark inline content: backslash-escapes the characters that start inline markup
  * anywhere (`\ \` * _ [ ] | ~`) and those that start block markup at a line start (`#`, `+`, `-`, `=`,
- * `1.`), and writes `& < > "` as entities so raw HTML and entity references never pass through.
+ * `1.`), and writes `& < > "` as entities so raw HTML and entity references never pass through. Control
+ * characters (NUL, ESC, C1) become visible control pictures, as in {@link escapeTerminal}.
  */
 export function escapeMarkdown(text: string): string {
   return replaceLoneSurrogates(text)
+    .replace(MARKUP_CONTROLS, controlPicture)
     .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
     .replace(/[&<>"]/g, (c) => HTML_ENTITIES[c]!)
     .replace(/^([ \t]*)([#+=-])/gm, "$1\\$2")

@@ -87,6 +87,45 @@ describe("renderHtml", () => {
     expect(renderHtml(gappy)).toMatch(/^ {2}<mark[^>]*>A\.<\/mark> B\. {2}$/);
   });
 
+  it("refuses a forged result (string index, non-numeric offsets, missing fields) with a typed error instead of writing it into an attribute", () => {
+    const forged = (sentence: Record<string, unknown>) => ({ text: "Hi there.", sentences: [{ index: 0, start: 0, end: 9, score: 1, kept: true, ...sentence }] }) as never;
+    const cases: [unknown, RegExp][] = [
+      [forged({ index: '"><script>alert(1)</script>' }), /sentences\[0\]\.index must be a non-negative integer/],
+      [forged({ index: -1 }), /index must be a non-negative integer/],
+      [forged({ index: 1.5 }), /index must be a non-negative integer/],
+      [forged({ start: "0" }), /start must be a non-negative integer/],
+      [forged({ end: Number.NaN }), /end must be a non-negative integer/],
+      [forged({ score: "1" }), /score must be a number/],
+      [forged({ kept: "yes" }), /kept must be a boolean/],
+      [{ text: 5, sentences: [] }, /text must be a string/],
+      [{ text: "x", sentences: null }, /sentences must be an array/],
+      [{ text: "x", sentences: [null] }, /sentences\[0\] must be an object/],
+      [null, /must be an object/],
+    ];
+    for (const [result, message] of cases) {
+      for (const format of ["html", "ansi", "markdown"] as const) {
+        let error: unknown;
+        try {
+          renderHighlights(result as never, { format });
+        } catch (e) {
+          error = e;
+        }
+        expect(error, `${format} ${JSON.stringify(result)}`).toBeInstanceOf(InvalidInputError);
+        expect((error as Error).message).toMatch(message);
+      }
+    }
+    // preTags placeholders get the same checked numbers.
+    expect(() => renderHtml(forged({ index: "<x>" }), { preTags: ["<b data-i={index}>"], postTags: ["</b>"] })).toThrow(InvalidInputError);
+  });
+
+  it("turns control characters of the document into visible pictures (the page may be printed to a terminal)", () => {
+    const hostile = "Plain start. \x1b]0;pwned\x07\x1b[2J and \u009b31m here.\r\nNext\tline.";
+    const html = renderHtml({ text: hostile, sentences: [{ index: 0, start: 0, end: 12, score: 0.9, kept: true }, { index: 1, start: 13, end: hostile.length, score: 0.1, kept: false }] }, { wrapPruned: true });
+    expect(html).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/);
+    expect(html).toContain("␛]0;pwned␇␛[2J and \uFFFD31m here.");
+    expect(html).toContain("\r\nNext\tline."); // CRLF and tab are text whitespace: kept
+  });
+
   it("lineBreaks turns newlines into <br>", () => {
     const html = renderHtml(fixtureResult("First line.\nSecond line.", [0.9, 0.1]), { lineBreaks: true });
     expect(html).toMatch(/First line\.<\/mark><br>\nSecond line\.$/);

@@ -25,6 +25,13 @@ describe("renderMarkdown", () => {
     expect(out).not.toContain("<script");
   });
 
+  it("turns control characters into visible pictures", () => {
+    const text = "Plain start. \x1b]0;pwned\x07\x1b[2J and \u009b31m\0 here.";
+    const out = renderMarkdown({ text, sentences: [{ index: 0, start: 0, end: 12, score: 0.9, kept: true }, { index: 1, start: 13, end: text.length, score: 0.1, kept: false }] });
+    expect(out).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/);
+    expect(out).toContain("␛\\]0;pwned␇␛\\[2J and \uFFFD31m␀ here.");
+  });
+
   it("never lets a mark span a line break", () => {
     const result = { text: "Line one\nline two.", sentences: [{ index: 0, start: 0, end: 18, score: 0.9, kept: true }] };
     expect(renderMarkdown(result)).toBe("**Line one**\n**line two.**");

@@ -18,8 +18,24 @@ export interface FakeHub {
   close(): Promise<void>;
 }
 
+/** A canned answer of a hostile hub (see {@link FakeHubOptions.respond}). */
+export interface FakeHubAnswer {
+  status: number;
+  headers?: Record<string, string | number>;
+  body: string | Buffer;
+}
+
+/** Options of {@link startFakeHub}. */
+export interface FakeHubOptions {
+  /**
+   * Answers a request instead of the regular hub behaviour when it returns an answer: the way to play a
+   * hostile or broken hub (oversized or malformed metadata, …).
+   */
+  respond?: (method: string, pathname: string) => FakeHubAnswer | undefined;
+}
+
 /** Serves `repos` (`"org/name"` → folder) at commit `sha` (40 hex digits). */
-export async function startFakeHub(repos: Record<string, string>, sha = "a".repeat(40)): Promise<FakeHub> {
+export async function startFakeHub(repos: Record<string, string>, sha = "a".repeat(40), options: FakeHubOptions = {}): Promise<FakeHub> {
   const requests: string[] = [];
   const interrupts = new Map<string, number>();
   const fileList = (dir: string) => readdirSync(dir).filter((f) => statSync(path.join(dir, f)).isFile());
@@ -28,6 +44,11 @@ export async function startFakeHub(repos: Record<string, string>, sha = "a".repe
   const handle = (req: IncomingMessage, res: ServerResponse, body: string) => {
     const url = new URL(req.url ?? "/", "http://x");
     requests.push(`${req.method} ${url.pathname}`);
+    const canned = options.respond?.(req.method ?? "GET", url.pathname);
+    if (canned) {
+      res.writeHead(canned.status, canned.headers ?? {});
+      return res.end(canned.body);
+    }
     const notFound = () => {
       res.writeHead(404, { "X-Error-Code": "EntryNotFound", "Content-Type": "application/json" });
       res.end(JSON.stringify({ error: "Entry not found" }));

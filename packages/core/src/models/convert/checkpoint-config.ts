@@ -39,6 +39,12 @@ export const REFERENCE_MAX_LENGTH = 512;
 export const REFERENCE_THRESHOLD = 0.1;
 
 const ENCODER_TYPES = new Set(["xlm-roberta", "xlm_roberta", "roberta"]);
+/**
+ * Largest value of a size in config.json. The real bound is the tensors present (see layout.ts
+ * `checkEncoderAgainstTensors`, checked before anything is allocated per layer); this one only keeps the
+ * arithmetic on sizes exact.
+ */
+const MAX_CONFIG_SIZE = 2 ** 31 - 1;
 
 /**
  * Maps a parsed `config.json` to {@link CheckpointConfig}.
@@ -50,10 +56,10 @@ export function parseCheckpointConfig(json: unknown, file: string): CheckpointCo
   const nested = outer.base_model_config;
   const hf = !("hidden_size" in outer) && nested !== null && typeof nested === "object" ? (nested as Record<string, unknown>) : outer;
 
-  const int = (key: string, fallback?: number): number => {
+  const int = (key: string, fallback?: number, min = 0): number => {
     const value = hf[key] ?? fallback;
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-      throw new ConversionError("UNSUPPORTED_CONFIG", file, `"${key}" must be a non-negative integer (got ${JSON.stringify(hf[key])})${hf === outer ? "" : " in base_model_config"}`);
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > MAX_CONFIG_SIZE) {
+      throw new ConversionError("UNSUPPORTED_CONFIG", file, `"${key}" must be an integer from ${min} to ${MAX_CONFIG_SIZE} (got ${JSON.stringify(hf[key])})${hf === outer ? "" : " in base_model_config"}`);
     }
     return value;
   };
@@ -62,23 +68,32 @@ export function parseCheckpointConfig(json: unknown, file: string): CheckpointCo
     throw new ConversionError("UNSUPPORTED_CONFIG", file, `encoder model_type "${modelType}" is not XLM-RoBERTa/RoBERTa; only that architecture is converted`);
   }
   const act = hf.hidden_act ?? "gelu";
-  if (act !== "gelu") throw new ConversionError("UNSUPPORTED_CONFIG", file, `hidden_act "${String(act)}" is not supported (the graph uses exact GELU)`);
+  if (act !== "gelu") throw new ConversionError("UNSUPPORTED_CONFIG", file, `hidden_act ${JSON.stringify(act)} is not supported (the graph uses exact GELU)`);
   const positions = hf.position_embedding_type ?? "absolute";
-  if (positions !== "absolute") throw new ConversionError("UNSUPPORTED_CONFIG", file, `position_embedding_type "${String(positions)}" is not supported (only "absolute")`);
+  if (positions !== "absolute") throw new ConversionError("UNSUPPORTED_CONFIG", file, `position_embedding_type ${JSON.stringify(positions)} is not supported (only "absolute")`);
+  const eps = hf.layer_norm_eps ?? 1e-5;
+  if (typeof eps !== "number" || !(eps > 0 && eps < 1)) throw new ConversionError("UNSUPPORTED_CONFIG", file, `"layer_norm_eps" must be a number in (0, 1) (got ${JSON.stringify(hf.layer_norm_eps)})`);
 
   const encoder: EncoderConfig = {
-    vocabSize: int("vocab_size"),
-    hidden: int("hidden_size"),
-    layers: int("num_hidden_layers"),
-    heads: int("num_attention_heads"),
-    intermediate: int("intermediate_size"),
-    maxPositionEmbeddings: int("max_position_embeddings"),
+    vocabSize: int("vocab_size", undefined, 1),
+    hidden: int("hidden_size", undefined, 1),
+    layers: int("num_hidden_layers", undefined, 1),
+    heads: int("num_attention_heads", undefined, 1),
+    intermediate: int("intermediate_size", undefined, 1),
+    maxPositionEmbeddings: int("max_position_embeddings", undefined, 1),
     padTokenId: int("pad_token_id", 1),
-    layerNormEps: typeof hf.layer_norm_eps === "number" ? hf.layer_norm_eps : 1e-5,
-    typeVocabSize: int("type_vocab_size", 1),
+    layerNormEps: eps,
+    typeVocabSize: int("type_vocab_size", 1, 1),
   };
-  if (encoder.heads === 0 || encoder.hidden % encoder.heads !== 0) {
+  if (encoder.hidden % encoder.heads !== 0) {
     throw new ConversionError("UNSUPPORTED_CONFIG", file, `hidden_size ${encoder.hidden} is not divisible by num_attention_heads ${encoder.heads}`);
+  }
+  if (encoder.padTokenId >= encoder.vocabSize) {
+    throw new ConversionError("UNSUPPORTED_CONFIG", file, `pad_token_id ${encoder.padTokenId} is not below vocab_size ${encoder.vocabSize}`);
+  }
+  // RoBERTa position ids start after the pad id: fewer usable positions than a minimal block is not a model.
+  if (encoder.maxPositionEmbeddings - encoder.padTokenId - 1 < 8) {
+    throw new ConversionError("UNSUPPORTED_CONFIG", file, `max_position_embeddings ${encoder.maxPositionEmbeddings} leaves fewer than 8 positions after pad_token_id ${encoder.padTokenId}`);
   }
 
   // The reference (Open Provence) reads max_length and the threshold from the top-level config.
@@ -86,8 +101,8 @@ export function parseCheckpointConfig(json: unknown, file: string): CheckpointCo
   let maxLength = REFERENCE_MAX_LENGTH;
   let maxSource: CheckpointConfig["sources"]["maxLength"] = "default";
   if (rawMax !== undefined && rawMax !== null) {
-    if (typeof rawMax !== "number" || !Number.isInteger(rawMax) || rawMax < 8) {
-      throw new ConversionError("UNSUPPORTED_CONFIG", file, `"max_length" must be an integer >= 8 (got ${JSON.stringify(rawMax)})`);
+    if (typeof rawMax !== "number" || !Number.isInteger(rawMax) || rawMax < 8 || rawMax > MAX_CONFIG_SIZE) {
+      throw new ConversionError("UNSUPPORTED_CONFIG", file, `"max_length" must be an integer from 8 to ${MAX_CONFIG_SIZE} (got ${JSON.stringify(rawMax)})`);
     }
     maxLength = rawMax;
     maxSource = "config";

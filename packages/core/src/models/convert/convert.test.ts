@@ -7,7 +7,14 @@ import { describe, expect, it } from "vitest";
 import { ConversionError } from "../../errors.js";
 import { SemanticHighlighter } from "../../highlighter.js";
 import { repoRoot, testModels } from "../../test-support/models.js";
+import { readSafetensorsFile, writeSafetensorsFile } from "../../test-support/checkpoints.js";
 import { convertCheckpoint, looksLikeCheckpoint } from "./convert.js";
+
+interface Tensor {
+  dtype: string;
+  shape: number[];
+  data_offsets: [number, number];
+}
 import { decodeOnnxModel } from "./onnx-proto.js";
 
 const fixtures = path.join(repoRoot, "models/test/checkpoints");
@@ -149,22 +156,27 @@ describe("convertCheckpoint", () => {
 });
 
 describe("convertCheckpoint errors", () => {
-  /** Rewrites a fixture's safetensors header with renamed tensors (data untouched). */
+  /** Rewrites a fixture's safetensors file with renamed tensors; tensors renamed to null are dropped with their bytes. */
   function renameTensors(dir: string, rename: (name: string) => string | null): void {
     const file = path.join(dir, "model.safetensors");
-    const bytes = readFileSync(file);
-    const n = Number(bytes.readBigUInt64LE(0));
-    const header = JSON.parse(bytes.subarray(8, 8 + n).toString("utf8")) as Record<string, unknown>;
+    const { header, data } = readSafetensorsFile(file);
     const renamed: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(header)) {
-      const name = k === "__metadata__" ? k : rename(k);
-      if (name !== null) renamed[name] = v;
+    const chunks: Buffer[] = [];
+    let at = 0;
+    const entries = Object.entries(header).sort(([, a], [, b]) => ((a as Tensor).data_offsets?.[0] ?? -1) - ((b as Tensor).data_offsets?.[0] ?? -1));
+    for (const [k, v] of entries) {
+      if (k === "__metadata__") {
+        renamed[k] = v;
+        continue;
+      }
+      const name = rename(k);
+      if (name === null) continue;
+      const [begin, end] = (v as Tensor).data_offsets;
+      chunks.push(data.subarray(begin, end));
+      renamed[name] = { ...(v as Tensor), data_offsets: [at, at + end - begin] };
+      at += end - begin;
     }
-    let text = JSON.stringify(renamed);
-    text += " ".repeat((8 - (text.length % 8)) % 8);
-    const head = Buffer.alloc(8);
-    head.writeBigUInt64LE(BigInt(text.length));
-    writeFileSync(file, Buffer.concat([head, Buffer.from(text), bytes.subarray(8 + n)]));
+    writeSafetensorsFile(file, renamed, Buffer.concat(chunks));
   }
 
   it("names the non-encoder tensors when the pruning head is not recognised", async () => {

@@ -13,13 +13,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { copyFile, link, mkdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, link, mkdir, realpath, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { CONFIG_FILE, CONFIG_FORMAT } from "../../config.js";
 import { ConversionError } from "../../errors.js";
 import { parseCheckpointConfig, type CheckpointConfig } from "./checkpoint-config.js";
-import { detectLayout, type CheckpointLayout, type LayoutKind } from "./layout.js";
+import { readCheckpointJson } from "./checkpoint-files.js";
+import { checkEncoderAgainstTensors, detectLayout, type CheckpointLayout, type LayoutKind } from "./layout.js";
 import { encodeOnnxModel, OnnxDataType, type OnnxTensor } from "./onnx-proto.js";
 import { openCheckpointTensors, readTensorChunks, toFloat32, type TensorEntry } from "./safetensors.js";
 import { writeTokenizerFiles } from "./tokenizer-files.js";
@@ -92,15 +93,6 @@ export interface ConversionResult {
 const CHUNK_BYTES = 16 * 1024 * 1024;
 const DATA_FILE = "model.onnx_data";
 
-async function readJsonFile(file: string, what: string): Promise<unknown> {
-  if (!existsSync(file)) throw new ConversionError("MISSING_FILE", file, `${what} is missing from the checkpoint folder`);
-  try {
-    return JSON.parse(await readFile(file, "utf8")) as unknown;
-  } catch (cause) {
-    throw new ConversionError("UNSUPPORTED_FORMAT", file, `not valid JSON: ${(cause as Error).message}`, { cause });
-  }
-}
-
 /** Checks every expected tensor is present with its shape; names the missing or wrong ones. */
 function checkShapes(layout: CheckpointLayout, expected: Map<string, number[]>, source: string): void {
   const missing: string[] = [];
@@ -146,13 +138,14 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
   const progress = options.onProgress ?? (() => {});
   progress({ phase: "inspect", done: 0, total: 0 });
 
-  const config = parseCheckpointConfig(await readJsonFile(path.join(source, "config.json"), "config.json"), path.join(source, "config.json"));
+  const config = parseCheckpointConfig(await readCheckpointJson(source, "config.json"), path.join(source, "config.json"));
   const { tensors } = await openCheckpointTensors(source);
   const layout = detectLayout(tensors, config.encoder.hidden, source, {
     ...(options.pruningHeadPrefix ? { pruningHeadPrefix: options.pruningHeadPrefix } : {}),
     ...(options.allowMissingRankingHead ? { allowMissingRankingHead: true } : {}),
     ...(options.rerankOnly ? { rerankOnly: true } : {}),
   });
+  checkEncoderAgainstTensors(config.encoder, layout, source); // before anything is planned per layer
   const expected = expectedTensorShapes(config.encoder, layout.hasRankingHead, layout.hasPruningHead);
   checkShapes(layout, expected, source);
   for (const name of expected.keys()) {
@@ -169,7 +162,7 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
   if (!layout.hasPruningHead && options.maxLength === undefined && config.sources.maxLength === "default") {
     // A reranker is used at its tokenizer's model_max_length (sentence-transformers), else its positions
     // (8192 for bge-reranker-v2-m3), not the Provence block default of 512.
-    const tokenizerMax = await readTokenizerMaxLength(path.join(source, "tokenizer_config.json"));
+    const tokenizerMax = await readTokenizerMaxLength(source);
     maxLength = tokenizerMax !== undefined ? Math.min(tokenizerMax, positions) : positions;
     maxLengthFrom = tokenizerMax !== undefined ? "tokenizer_config" : "max_position_embeddings";
   }
@@ -180,7 +173,7 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
   const threshold = options.threshold ?? config.threshold;
 
   const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  await mkdir(tmp, { recursive: true });
+  const firstCreated = await mkdir(tmp, { recursive: true });
   try {
     // Weights: float32 tensors stay in their (linked) safetensors file; others are widened into model.onnx_data.
     const used = [...expected.keys()].map((name) => [name, layout.tensors.get(name)!] as const);
@@ -313,19 +306,20 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
     };
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
+    // Parent folders this call created for the output are removed too, when still empty (another conversion may share them).
+    for (let dir = path.dirname(tmp); firstCreated !== undefined && dir.length >= firstCreated.length && dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      if (!(await rmdir(dir).then(() => true, () => false))) break;
+    }
     throw error;
   }
 }
 
 /** `model_max_length` of a tokenizer_config.json when present and plausible (HF writes 1e30 for "unknown"). */
-async function readTokenizerMaxLength(file: string): Promise<number | undefined> {
-  if (!existsSync(file)) return undefined;
-  try {
-    const value = (JSON.parse(await readFile(file, "utf8")) as { model_max_length?: unknown }).model_max_length;
-    return typeof value === "number" && Number.isInteger(value) && value >= 8 && value <= 1_000_000 ? value : undefined;
-  } catch {
-    return undefined;
-  }
+async function readTokenizerMaxLength(dir: string): Promise<number | undefined> {
+  // A malformed file is reported by writeTokenizerFiles; here it only means "no length".
+  const json = (await readCheckpointJson(dir, "tokenizer_config.json", { optional: true }).catch(() => undefined)) as { model_max_length?: unknown } | null | undefined;
+  const value = json !== null && typeof json === "object" ? json.model_max_length : undefined;
+  return typeof value === "number" && Number.isInteger(value) && value >= 8 && value <= 1_000_000 ? value : undefined;
 }
 
 /** Whether `dir` looks like a Hugging Face checkpoint folder (config.json + safetensors weights) rather than a model folder. */

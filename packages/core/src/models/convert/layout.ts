@@ -16,6 +16,7 @@
  * The encoder is found by its `…embeddings.word_embeddings.weight` key, whatever its prefix.
  */
 import { ConversionError } from "../../errors.js";
+import type { EncoderConfig } from "./checkpoint-config.js";
 import type { TensorEntry } from "./safetensors.js";
 
 /** Which family member the tensor names look like. */
@@ -227,4 +228,43 @@ export function detectLayout(all: Map<string, TensorEntry>, hidden: number, sour
     pruningHeadSource: found.prefix,
     unusedKeys: [...rest.keys()].sort(),
   };
+}
+
+/**
+ * Checks config.json's sizes against the tensors actually present, before anything is planned or allocated
+ * per layer or per token (a hostile `num_hidden_layers: 1e9` once allocated 2.5 GB before failing): the word
+ * embedding must be [vocab_size, hidden_size], the position and token-type embeddings [*, hidden_size] with
+ * the config's row counts, and every layer index below `num_hidden_layers` must have tensors.
+ * @throws ConversionError `SHAPE_MISMATCH` for an embedding of another shape, `UNKNOWN_LAYOUT` naming the
+ *   first tensor of the first missing layer
+ */
+export function checkEncoderAgainstTensors(encoder: EncoderConfig, layout: CheckpointLayout, source: string): void {
+  const embedding = (name: string, rows: number, key: string) => {
+    const entry = layout.tensors.get(`roberta.embeddings.${name}.weight`);
+    if (entry && !same(entry.shape, [rows, encoder.hidden])) {
+      throw new ConversionError(
+        "SHAPE_MISMATCH",
+        source,
+        `${entry.name} is [${entry.shape.join(", ")}] but config.json says ${key} ${rows} and hidden_size ${encoder.hidden} (expected [${rows}, ${encoder.hidden}])`,
+      );
+    }
+  };
+  embedding("word_embeddings", encoder.vocabSize, "vocab_size");
+  embedding("position_embeddings", encoder.maxPositionEmbeddings, "max_position_embeddings");
+  embedding("token_type_embeddings", encoder.typeVocabSize, "type_vocab_size");
+  const present = new Set<number>();
+  for (const name of layout.tensors.keys()) {
+    const match = /^roberta\.encoder\.layer\.(\d+)\./.exec(name);
+    if (match) present.add(Number(match[1]));
+  }
+  // Only indices up to the number of layers present are looked at: the loop is bounded by the checkpoint.
+  for (let i = 0; i < Math.min(encoder.layers, present.size + 1); i++) {
+    if (!present.has(i)) {
+      throw new ConversionError(
+        "UNKNOWN_LAYOUT",
+        source,
+        `encoder tensors missing (encoder prefix "${layout.encoderPrefix}"): roberta.encoder.layer.${i}.attention.self.query.weight and the rest of layer ${i}; config.json says num_hidden_layers ${encoder.layers}, the checkpoint has ${present.size} layer(s)`,
+      );
+    }
+  }
 }

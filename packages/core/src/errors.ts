@@ -15,7 +15,8 @@ export type SemanticHighlightErrorCode =
   | "TIMEOUT"
   | "WORKER_CRASHED"
   | "REMOTE"
-  | "CONVERSION";
+  | "CONVERSION"
+  | "MISSING_DEPENDENCY";
 
 /** Base class of all errors thrown by semantic-highlight. */
 export class SemanticHighlightError extends Error {
@@ -177,6 +178,25 @@ export class RemoteInferenceError extends SemanticHighlightError {
     super("REMOTE", `${url}: ${detail}`, options);
     this.url = url;
     this.status = status;
+  }
+}
+
+/**
+ * An optional package that a feature needs is not installed (or could not be loaded): e.g. `onnxruntime-web`,
+ * which `WebHighlighter` runs models with. The message says what to install.
+ */
+export class MissingDependencyError extends SemanticHighlightError {
+  /** The npm package that is missing. */
+  readonly dependency: string;
+  constructor(dependency: string, neededFor: string, options?: { cause?: unknown }) {
+    const cause = options?.cause instanceof Error ? ` (${options.cause.message})` : "";
+    super(
+      "MISSING_DEPENDENCY",
+      `${neededFor} needs the package "${dependency}", which could not be loaded${cause}. ` +
+        `Install it next to @semantic-highlight/core: npm install ${dependency}`,
+      options,
+    );
+    this.dependency = dependency;
   }
 }
 

@@ -11,20 +11,19 @@
  * There is no skip: without a browser this test fails, telling how to install one (.ci/run does it).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { consumerEnv, describeRun, prepareConsumer, REPO, runBin, runProgram, type Consumer } from "./support/consumer.js";
+import { consumerEnv, describeRun, prepareConsumer, REPO, runBin, runProgram, workspaceReadmes, type Consumer } from "./support/consumer.js";
 import { readmeBlocks, type CodeBlock } from "./support/docs.js";
 import { freePort } from "./support/v2-servers.js";
 
 const APP = path.join(REPO, "test/consumer-apps/vite");
 const artifacts = path.join(REPO, "test/artifacts");
-const readmes = [path.join(REPO, "README.md"), ...readdirSync(path.join(REPO, "packages")).map((p) => path.join(REPO, "packages", p, "README.md")).filter(existsSync)];
-const blocks = readmes.flatMap(readmeBlocks);
+const blocks = workspaceReadmes().flatMap(readmeBlocks);
 const browserBlocks = blocks.filter((b) => b.annotation?.kind === "browser");
 const setupBlocks = blocks.filter((b) => b.annotation?.kind === "web-app-setup");
 const where = (b: CodeBlock) => `${path.relative(REPO, b.file)}:${b.line}`;

@@ -10,10 +10,9 @@ import path from "node:path";
 
 import { beforeAll, describe, expect, it } from "vitest";
 
-import { describeRun, prepareConsumer, REPO, runBin, runNode, runProgram, type Consumer, type PackageManifest } from "./support/consumer.js";
+import { describeRun, NODE_CONSUMER, prepareConsumer, REPO, runBin, runNode, runProgram, type Consumer, type PackageManifest } from "./support/consumer.js";
 
 const model = path.join(REPO, "models/test/tiny-xlmr");
-const THIRD_PARTY = ["@langchain/core", "@langchain/classic", "@llamaindex/core", "llamaindex", "typescript", "@types/node"];
 /** The URL every package.json links to (a placeholder until the repository is public). */
 const REPOSITORY = "https://github.com/semantic-highlight/semantic-highlight";
 
@@ -21,7 +20,7 @@ let consumer: Consumer;
 const installed = (name: string, file = "") => path.join(consumer.dir, "node_modules", name, file);
 
 beforeAll(async () => {
-  consumer = await prepareConsumer({ name: "node", dependencies: THIRD_PARTY });
+  consumer = await prepareConsumer(NODE_CONSUMER);
 }, 600_000);
 
 async function run(file: string, source: string, env: Record<string, string> = {}): Promise<Record<string, unknown>> {

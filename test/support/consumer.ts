@@ -69,16 +69,26 @@ export interface PackedPackage extends WorkspacePackage {
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, "utf8")) as T;
 
+/** The folders of the root `workspaces` list that hold a package.json, relative to the repository. */
+function workspaceDirs(): string[] {
+  const root = readJson<PackageManifest>(path.join(REPO, "package.json"));
+  return (root.workspaces ?? [])
+    .flatMap((pattern) => {
+      if (!pattern.endsWith("/*")) return [pattern];
+      const parent = pattern.slice(0, -2);
+      return readdirSync(path.join(REPO, parent)).map((name) => `${parent}/${name}`);
+    })
+    .filter((dir) => existsSync(path.join(REPO, dir, "package.json")));
+}
+
+/** The repository's README.md and every workspace folder's README.md. */
+export function workspaceReadmes(): string[] {
+  return [path.join(REPO, "README.md"), ...workspaceDirs().map((dir) => path.join(REPO, dir, "README.md"))].filter((file) => existsSync(file));
+}
+
 /** Every non-private package of the root `workspaces` list, in that order. */
 export function workspacePackages(): WorkspacePackage[] {
-  const root = readJson<PackageManifest>(path.join(REPO, "package.json"));
-  const dirs = (root.workspaces ?? []).flatMap((pattern) => {
-    if (!pattern.endsWith("/*")) return [pattern];
-    const parent = pattern.slice(0, -2);
-    return readdirSync(path.join(REPO, parent)).map((name) => `${parent}/${name}`);
-  });
-  return dirs
-    .filter((dir) => existsSync(path.join(REPO, dir, "package.json")))
+  return workspaceDirs()
     .map((dir) => ({ dir, manifest: readJson<PackageManifest>(path.join(REPO, dir, "package.json")) }))
     .filter(({ manifest }) => !manifest.private)
     .map(({ dir, manifest }) => ({ name: manifest.name, version: manifest.version, dir, manifest }));
@@ -92,7 +102,8 @@ export function workspacePackages(): WorkspacePackage[] {
 export function consumerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^npm_/i.test(key) || /^ONNXRUNTIME_NODE_INSTALL/.test(key) || /^(VITEST|TEST$|NODE_OPTIONS$|NODE_ENV$)/.test(key)) continue;
+    // npm's cache location stays: the offline install reads the tarballs the repository's install put there.
+    if ((/^npm_/i.test(key) && !/^npm_config_cache$/i.test(key)) || /^ONNXRUNTIME_NODE_INSTALL/.test(key) || /^(VITEST|TEST$|NODE_OPTIONS$|NODE_ENV$)/.test(key)) continue;
     env[key] = value;
   }
   return { ...env, NO_COLOR: "1", ...extra };
@@ -328,6 +339,15 @@ export interface ConsumerSpec {
   /** Files written into the project before the install (relative path → content). */
   files?: Record<string, string>;
 }
+
+/**
+ * The Node consumer shared by the packaging, docs and exit-fixture tests: every package of ours, the
+ * frameworks' packages the adapters' users install, and TypeScript to compile the README's blocks.
+ */
+export const NODE_CONSUMER: ConsumerSpec = {
+  name: "node",
+  dependencies: ["@langchain/core", "@langchain/classic", "@llamaindex/core", "llamaindex", "typescript", "@types/node"],
+};
 
 /** A prepared consumer project. */
 export interface Consumer {

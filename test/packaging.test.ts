@@ -153,6 +153,23 @@ await highlighter.dispose();`,
     expect(json.keptSentences.map((s) => s.text.trim())).toEqual(["Paris is the capital of France."]);
   });
 
+  it("@semantic-highlight/core/web gives the browser build's types under node16, nodenext and bundler resolution", async () => {
+    writeFileSync(
+      path.join(consumer.dir, "web-types.ts"),
+      `import { MissingDependencyError, renderHighlights, WebHighlighter, type WebHighlighterLoadOptions } from "@semantic-highlight/core/web";
+const options: WebHighlighterLoadOptions = { device: "wasm" };
+export const load = (): Promise<WebHighlighter> => WebHighlighter.load("/semantic-highlight-model/", options);
+export const missing: string = new MissingDependencyError("onnxruntime-web", "a test").code;
+export const render: typeof renderHighlights = renderHighlights;
+`,
+    );
+    const common = ["--noEmit", "--strict", "--skipLibCheck", "--target", "es2022", "--lib", "es2022,dom", "--types", "node"];
+    for (const [module, resolution] of [["node16", "node16"], ["nodenext", "nodenext"], ["esnext", "bundler"]] as const) {
+      const result = await runBin(consumer, "tsc", [...common, "--module", module, "--moduleResolution", resolution, "web-types.ts"], { timeoutMs: 180_000 });
+      expect(result.code, describeRun(`tsc --moduleResolution ${resolution}`, result)).toBe(0);
+    }
+  });
+
   it("declare every package their built code imports", () => {
     for (const pkg of consumer.packed) {
       const manifest = JSON.parse(readFileSync(installed(pkg.name, "package.json"), "utf8")) as PackageManifest;

@@ -131,7 +131,7 @@ describe("the README's browser block in a fresh Vite + TypeScript app from the t
       page.on("request", (r) => requests.push(new URL(r.url()).pathname));
       try {
         await page.goto(server.url);
-        await page.waitForFunction(() => document.querySelector("#output")?.textContent !== "loading…", null, { timeout: 90_000 });
+        await page.waitForFunction('document.querySelector("#output")?.textContent !== "loading…"', null, { timeout: 90_000 });
         const html = await page.innerHTML("#output");
         const text = await page.textContent("#output");
         mkdirSync(artifacts, { recursive: true });

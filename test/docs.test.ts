@@ -19,7 +19,7 @@ import { isTypeScript, readmeBlocks, type CodeBlock } from "./support/docs.js";
 const RUN_LIMIT_MS = 60_000;
 const PRELUDES = path.join(REPO, "test/docs/preludes");
 const PROGRAMS = path.join(REPO, "test/consumer-programs");
-const KINDS = ["run", "compile-only", "browser", "continues", "prelude"] as const;
+const KINDS = ["run", "compile-only", "browser", "vite-config", "continues", "prelude"] as const;
 type Kind = (typeof KINDS)[number];
 
 /** A program: one block, or a block and the `continues` blocks after it, or a consumer program. */
@@ -48,7 +48,7 @@ function preludeImport(name: string): string {
   return `import { ${names.join(", ")} } from "../preludes/${name}.js";`;
 }
 
-/** The READMEs' TypeScript blocks as programs (browser blocks are left to test/consumer-web.browser.test.ts). */
+/** The READMEs' TypeScript blocks as programs (browser and vite-config blocks are left to test/consumer-web.browser.test.ts). */
 function readmePrograms(): { programs: Program[]; browser: CodeBlock[] } {
   const programs: Program[] = [];
   const browser: CodeBlock[] = [];
@@ -58,7 +58,7 @@ function readmePrograms(): { programs: Program[]; browser: CodeBlock[] } {
       const kind = kindOf(block);
       const rel = path.relative(REPO, block.file);
       const blockLines = block.code.split("\n").map((_, i) => ({ file: rel, line: block.line + i }));
-      if (kind === "browser") {
+      if (kind === "browser" || kind === "vite-config") {
         browser.push(block);
         previous = undefined;
         continue;
@@ -138,7 +138,8 @@ beforeAll(async () => {
 describe("README code blocks and consumer programs, compiled and run against the packed tarballs", () => {
   it("there are TypeScript blocks to test, and every browser block is left to the Vite app test", () => {
     expect(programs.filter((p) => p.title.includes("README.md")).length).toBeGreaterThan(5);
-    expect(browser.map((b) => `${path.relative(REPO, b.file)}:${b.line}`)).toHaveLength(1); // test/consumer-web.browser.test.ts builds and runs it
+    // test/consumer-web.browser.test.ts builds and runs these (the page's code and its vite.config.ts)
+    expect(browser.map((b) => `${b.annotation!.kind} ${path.relative(REPO, b.file)}:${b.line}`)).toHaveLength(2);
   });
 
   it("the compiler ran and reported nothing outside the programs", () => {

@@ -14,6 +14,8 @@ export default defineConfig({
   },
   test: {
     include: ["packages/*/src/**/*.test.ts", "test/**/*.test.ts"],
+    // One scratch folder per run for the consumer projects built from the packed tarballs (test/support/consumer.ts).
+    globalSetup: ["test/support/consumer-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

@@ -1,57 +1,53 @@
 /**
- * The published shape of the packages: `npm pack` tarballs, unpacked into a fresh consumer folder outside
- * the workspace, imported from ESM and required from CommonJS, running a real compressor and a real
- * postprocessor on the tiny model. Offline: third-party packages come from the workspace's node_modules
- * (linked, not installed), and a separate check proves every bare import of the built code is declared.
+ * The published shape of the packages: every publishable workspace package packed with `npm pack`, the
+ * tarballs installed with npm (offline, from a lockfile derived from the workspace's) into a fresh project
+ * outside the repository (test/support/consumer.ts), then imported from ESM and required from CommonJS, running
+ * a real compressor and a real postprocessor, the CLI and the embedded default model.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+
 import { beforeAll, describe, expect, it } from "vitest";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const packages = ["core", "langchain", "llamaindex"] as const;
-const built = packages.every((p) => existsSync(path.join(root, "packages", p, "dist/index.cjs")));
-const model = path.join(root, "models/test/tiny-xlmr");
+import { describeRun, NODE_CONSUMER, prepareConsumer, REPO, runBin, runNode, runProgram, type Consumer, type PackageManifest } from "./support/consumer.js";
 
-let consumer = "";
+const model = path.join(REPO, "models/test/tiny-xlmr");
+/** The URL every package.json links to (a placeholder until the repository is public). */
+const REPOSITORY = "https://github.com/semantic-highlight/semantic-highlight";
 
-function linkWorkspaceDependencies(target: string): void {
-  const source = path.join(root, "node_modules");
-  mkdirSync(target, { recursive: true });
-  for (const entry of readdirSync(source)) {
-    if (entry === ".bin" || entry === "@semantic-highlight" || entry === "semantic-highlight" || entry.startsWith(".")) continue;
-    if (entry.startsWith("@")) {
-      mkdirSync(path.join(target, entry), { recursive: true });
-      for (const scoped of readdirSync(path.join(source, entry))) symlinkSync(path.join(source, entry, scoped), path.join(target, entry, scoped));
-    } else {
-      symlinkSync(path.join(source, entry), path.join(target, entry));
-    }
-  }
+let consumer: Consumer;
+const installed = (name: string, file = "") => path.join(consumer.dir, "node_modules", name, file);
+
+beforeAll(async () => {
+  consumer = await prepareConsumer(NODE_CONSUMER);
+}, 600_000);
+
+async function run(file: string, source: string, env: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  writeFileSync(path.join(consumer.dir, file), source);
+  const result = await runNode(consumer, file, { env, timeoutMs: 120_000 });
+  expect(result.code, describeRun(file, result)).toBe(0);
+  return JSON.parse(result.stdout.trim().split("\n").pop()!) as Record<string, unknown>;
 }
 
-beforeAll(() => {
-  if (!built) return;
-  consumer = mkdtempSync(path.join(tmpdir(), "sh-consumer-"));
-  const tarballs = path.join(consumer, "tarballs");
-  mkdirSync(tarballs);
-  const packed = JSON.parse(
-    execFileSync("npm", ["pack", "--json", "--pack-destination", tarballs, ...packages.flatMap((p) => ["-w", `packages/${p}`])], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }),
-  ) as { filename: string; name: string }[];
-  const modules = path.join(consumer, "node_modules");
-  linkWorkspaceDependencies(modules);
-  for (const pkg of packed) {
-    const dir = path.join(modules, pkg.name);
-    mkdirSync(dir, { recursive: true });
-    execFileSync("tar", ["-xzf", path.join(tarballs, path.basename(pkg.filename)), "-C", dir, "--strip-components=1"]);
-  }
-  writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true }));
-}, 120_000);
+/** Every file an `exports` / `main` / `types` / `bin` field of `manifest` points to. */
+function entryFiles(manifest: PackageManifest & { main?: string; module?: string; types?: string; exports?: unknown }): string[] {
+  const out = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (typeof value === "string") out.add(value);
+    else if (value && typeof value === "object") Object.values(value).forEach(walk);
+  };
+  walk(manifest.exports);
+  for (const field of [manifest.main, manifest.module, manifest.types]) if (field) out.add(field);
+  walk(manifest.bin);
+  return [...out].map((f) => path.posix.normalize(f));
+}
 
-const run = (file: string) => JSON.parse(execFileSync(process.execPath, [file], { cwd: consumer, encoding: "utf8", timeout: 120_000 }).trim().split("\n").pop()!) as Record<string, unknown>;
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .map((f) => path.join(dir, f))
+    .filter((f) => statSync(f).isFile());
+}
 
 const program = (imports: string) => `${imports}
 const docs = [{ pageContent: "Paris is the capital of France. It is known for the Eiffel Tower. Bananas are yellow.", metadata: { source: "a" } }];
@@ -64,89 +60,165 @@ console.log(JSON.stringify({ lc: lc.map((d) => [d.pageContent, typeof d.metadata
 await highlighter.dispose();
 `;
 
-describe.skipIf(!built)("packed packages in a fresh consumer folder (built output; run `npm run build` first)", () => {
-  it("ship dist with ESM, CommonJS and type declarations for both module systems", () => {
-    for (const p of packages) {
-      const dir = path.join(consumer, "node_modules/@semantic-highlight", p);
-      for (const file of ["dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts", "package.json", "README.md"]) {
-        expect(existsSync(path.join(dir, file)), `${p}/${file}`).toBe(true);
-      }
-      expect(existsSync(path.join(dir, "src"))).toBe(false);
+describe("packed packages installed into a fresh consumer project", () => {
+  it("every publishable workspace package is packed and installed from its tarball", () => {
+    const names = consumer.packed.map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(["@semantic-highlight/core", "@semantic-highlight/langchain", "@semantic-highlight/llamaindex", "semantic-highlight"]));
+    for (const pkg of consumer.packed) {
+      const lock = JSON.parse(readFileSync(path.join(consumer.dir, "package-lock.json"), "utf8")) as { packages: Record<string, { resolved?: string }> };
+      expect(lock.packages[`node_modules/${pkg.name}`]?.resolved).toBe(`file:tarballs/${pkg.filename}`);
+      expect(statSync(installed(pkg.name)).isDirectory()).toBe(true); // a copy from the tarball, not a link into the repository
+      expect(readFileSync(installed(pkg.name, "package.json"), "utf8")).toBe(readFileSync(path.join(REPO, pkg.dir, "package.json"), "utf8"));
     }
   });
 
-  it("ship the embedded default model inside @semantic-highlight/core and load it with no arguments", () => {
-    const packaged = path.join(consumer, "node_modules/@semantic-highlight/core/model");
-    expect(existsSync(path.join(packaged, "highlight_config.json"))).toBe(true);
-    expect(existsSync(path.join(packaged, "model.onnx"))).toBe(true);
-    writeFileSync(
-      path.join(consumer, "default-model.mjs"),
+  it("ship every file their exports, main, types and bin name, plus README and LICENSE, and no sources", () => {
+    for (const pkg of consumer.packed) {
+      const manifest = JSON.parse(readFileSync(installed(pkg.name, "package.json"), "utf8")) as PackageManifest;
+      const files = new Set(pkg.files);
+      for (const file of [...entryFiles(manifest), "package.json", "README.md", "LICENSE"]) expect(files.has(file), `${pkg.name}: ${file} is not in the tarball`).toBe(true);
+      expect(pkg.files.filter((f) => f.startsWith("src/") || f.endsWith(".test.ts")), pkg.name).toEqual([]);
+    }
+  });
+
+  it("every tarball carries the MIT LICENSE and repository, homepage and bugs links", () => {
+    const license = readFileSync(path.join(REPO, "LICENSE"), "utf8");
+    expect(license).toMatch(/^MIT License\n/);
+    for (const pkg of consumer.packed) {
+      expect(readFileSync(installed(pkg.name, "LICENSE"), "utf8"), `${pkg.name}/LICENSE`).toBe(license);
+      const manifest = JSON.parse(readFileSync(installed(pkg.name, "package.json"), "utf8")) as PackageManifest & { repository: { type: string; url: string; directory: string } };
+      expect(manifest.license).toBe("MIT");
+      expect(manifest.repository).toEqual({ type: "git", url: `git+${REPOSITORY}.git`, directory: pkg.dir });
+      expect(manifest.homepage).toBe(`${REPOSITORY}/tree/main/${pkg.dir}#readme`);
+      expect(manifest.bugs).toEqual({ url: `${REPOSITORY}/issues` });
+    }
+  });
+
+  it("no shipped file holds an absolute path of the machine that built it", () => {
+    for (const pkg of consumer.packed) {
+      for (const file of filesUnder(installed(pkg.name))) {
+        const text = readFileSync(file, "utf8");
+        expect(text.includes(REPO), `${file} contains ${REPO}`).toBe(false);
+        if (file.endsWith(".json")) {
+          const absolute = [...text.matchAll(/"(\/(?:work|home|root|tmp|Users|var|opt)\/[^"]*)"/g)].map((m) => m[1]);
+          expect(absolute, file).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it("install offline with the README's allowScripts entry: onnxruntime-node's install script (the CUDA download) does not run", () => {
+    expect(consumer.manifest.allowScripts).toEqual({ "onnxruntime-node": false });
+    // npm prints "> pkg@version postinstall" for every install script it runs (--foreground-scripts).
+    expect(consumer.installLog).not.toMatch(/onnxruntime-node@[\d.]+ (pre|post)?install/);
+    expect(consumer.installLog).toMatch(/added \d+ packages/);
+    const binaries = readdirSync(installed("onnxruntime-node", `bin/napi-v6/${process.platform}/${process.arch}`));
+    expect(binaries.filter((f) => /cuda|tensorrt|providers_shared/.test(f))).toEqual([]);
+  });
+
+  it("the repository's npm configuration has no key npm does not know (no 'Unknown project config' warning)", async () => {
+    const result = await runProgram("npm", ["config", "get", "fund"], { cwd: REPO, timeoutMs: 60_000 });
+    expect(result.code, describeRun("npm config get fund", result)).toBe(0);
+    expect(result.stderr).not.toMatch(/Unknown (project|user|global) config/);
+  });
+
+  it("the repository reviews every install script of its dependencies and denies onnxruntime-node's", async () => {
+    const root = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { allowScripts?: Record<string, boolean> };
+    expect(root.allowScripts?.["onnxruntime-node"]).toBe(false);
+    const result = await runProgram("npm", ["install-scripts", "ls"], { cwd: REPO, timeoutMs: 60_000 });
+    expect(result.code, describeRun("npm install-scripts ls", result)).toBe(0);
+    expect(result.stdout).toContain("No packages with unreviewed install scripts");
+  });
+
+  it("ship the embedded default model inside @semantic-highlight/core and load it with no arguments", async () => {
+    const packaged = installed("@semantic-highlight/core", "model");
+    expect(readdirSync(packaged).sort()).toEqual(["highlight_config.json", "model.onnx", "tokenizer.json", "tokenizer_config.json"]);
+    const out = await run(
+      "default-model.mjs",
       `import { SemanticHighlighter } from "@semantic-highlight/core";
 const highlighter = await SemanticHighlighter.load();
 const result = await highlighter.highlightOne("What is the capital of France?", "Paris is the capital of France. Bananas are yellow.");
 console.log(JSON.stringify({ dir: highlighter.modelDirectory, sentences: result.sentences.length }));
 await highlighter.dispose();`,
     );
-    const env = { ...process.env };
-    delete env.SEMANTIC_HIGHLIGHT_MODEL;
-    const out = JSON.parse(execFileSync(process.execPath, ["default-model.mjs"], { cwd: consumer, encoding: "utf8", env }).trim().split("\n").pop()!) as { dir: string; sentences: number };
     expect(out.dir).toBe(packaged);
     expect(out.sentences).toBe(2);
   });
 
+  it("the CLI from its tarball highlights a document with the packaged default model", async () => {
+    writeFileSync(path.join(consumer.dir, "doc.txt"), "Paris is the capital of France. Bananas are yellow.");
+    const result = await runBin(consumer, "semantic-highlight", ["highlight", "-q", "What is the capital of France?", "--file", "doc.txt", "--json"], { timeoutMs: 120_000 });
+    expect(result.code, describeRun("semantic-highlight highlight", result)).toBe(0);
+    const json = JSON.parse(result.stdout.trim().split("\n").pop()!) as { keptSentences: { text: string }[] };
+    expect(json.keptSentences.map((s) => s.text.trim())).toEqual(["Paris is the capital of France."]);
+  });
+
+  it("@semantic-highlight/core/web gives the browser build's types under node16, nodenext and bundler resolution", async () => {
+    writeFileSync(
+      path.join(consumer.dir, "web-types.ts"),
+      `import { MissingDependencyError, renderHighlights, WebHighlighter, type WebHighlighterLoadOptions } from "@semantic-highlight/core/web";
+const options: WebHighlighterLoadOptions = { device: "wasm" };
+export const load = (): Promise<WebHighlighter> => WebHighlighter.load("/semantic-highlight-model/", options);
+export const missing: string = new MissingDependencyError("onnxruntime-web", "a test").code;
+export const render: typeof renderHighlights = renderHighlights;
+`,
+    );
+    const common = ["--noEmit", "--strict", "--skipLibCheck", "--target", "es2022", "--lib", "es2022,dom", "--types", "node"];
+    for (const [module, resolution] of [["node16", "node16"], ["nodenext", "nodenext"], ["esnext", "bundler"]] as const) {
+      const result = await runBin(consumer, "tsc", [...common, "--module", module, "--moduleResolution", resolution, "web-types.ts"], { timeoutMs: 180_000 });
+      expect(result.code, describeRun(`tsc --moduleResolution ${resolution}`, result)).toBe(0);
+    }
+  });
+
   it("declare every package their built code imports", () => {
-    for (const p of packages) {
-      const dir = path.join(consumer, "node_modules/@semantic-highlight", p);
-      const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as Record<string, Record<string, string> | undefined>;
+    for (const pkg of consumer.packed) {
+      const manifest = JSON.parse(readFileSync(installed(pkg.name, "package.json"), "utf8")) as PackageManifest;
       const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
-      for (const file of ["dist/index.js", "dist/index.cjs"]) {
-        const code = readFileSync(path.join(dir, file), "utf8");
-        const specifiers = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["'](@?[a-z0-9][\w.-]*(?:\/[\w.@-]+)*)["']/gi)].map((m) => m[1]!);
-        expect(specifiers.length).toBeGreaterThan(0);
+      const code = pkg.files.filter((f) => /^dist\/.*\.(c?js|mjs)$/.test(f));
+      expect(code.length, pkg.name).toBeGreaterThan(0);
+      for (const file of code) {
+        const source = readFileSync(installed(pkg.name, file), "utf8");
+        const specifiers = [...source.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["'](@?[a-z0-9][\w.-]*(?:\/[\w.@-]+)*)["']/gi)].map((m) => m[1]!);
         for (const spec of specifiers) {
           const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!;
           if (name.startsWith("node:") || builtinModules.includes(name)) continue;
-          expect(declared.has(name), `${p}/${file} imports "${spec}" but package.json does not declare "${name}"`).toBe(true);
+          expect(declared.has(name), `${pkg.name}/${file} imports "${spec}" but package.json does not declare "${name}"`).toBe(true);
         }
       }
     }
   });
 
-  it("work when imported from ESM", () => {
-    writeFileSync(
-      path.join(consumer, "esm.mjs"),
+  it("work when imported from ESM", async () => {
+    const out = await run(
+      "esm.mjs",
       program(`import { SemanticHighlighter } from "@semantic-highlight/core";
 import { SemanticHighlightCompressor } from "@semantic-highlight/langchain";
 import { SemanticHighlightPostprocessor } from "@semantic-highlight/llamaindex";
 import { Document } from "@langchain/core/documents";
-import { TextNode } from "@llamaindex/core/schema";
-const require_ = null;`),
+import { TextNode } from "@llamaindex/core/schema";`),
     );
-    const out = run("esm.mjs");
     expect(out.lc).toEqual([["Paris is the capital of France. It is known for the Eiffel Tower. Bananas are yellow.", "number", "a"]]);
     expect(out.li).toEqual([["n1", "Paris is the capital of France. It is known for the Eiffel Tower. Bananas are yellow."]]);
   });
 
-  it("work when required from CommonJS", () => {
-    writeFileSync(
-      path.join(consumer, "cjs.cjs"),
+  it("work when required from CommonJS", async () => {
+    const out = await run(
+      "cjs.cjs",
       `(async () => {
 ${program(`const { SemanticHighlighter } = require("@semantic-highlight/core");
 const { SemanticHighlightCompressor } = require("@semantic-highlight/langchain");
 const { SemanticHighlightPostprocessor } = require("@semantic-highlight/llamaindex");
 const { Document } = require("@langchain/core/documents");
-const { TextNode } = require("@llamaindex/core/schema");
-const require_ = require;`)}
+const { TextNode } = require("@llamaindex/core/schema");`)}
 })().catch((e) => { console.error(e); process.exit(1); });`,
     );
-    const out = run("cjs.cjs");
     expect(out.li).toEqual([["n1", "Paris is the capital of France. It is known for the Eiffel Tower. Bananas are yellow."]]);
     expect((out.lc as unknown[][])[0]![1]).toBe("number");
   });
 
-  it("share one @llamaindex/core with llamaindex 0.12, so its nodes pass the adapter's class checks", () => {
-    writeFileSync(
-      path.join(consumer, "single-core.mjs"),
+  it("share one @llamaindex/core with llamaindex 0.12, so its nodes pass the adapter's class checks", async () => {
+    const out = await run(
+      "single-core.mjs",
       `import { createRequire } from "node:module";
 import { readFileSync, realpathSync } from "node:fs";
 import { TextNode as AppTextNode } from "llamaindex";
@@ -164,9 +236,20 @@ const [out] = await post.postprocessNodes([{ node: new AppTextNode({ text: "One 
 await highlighter.dispose();
 console.log(JSON.stringify({ same: a === b, version: JSON.parse(readFileSync(coreDir + "package.json", "utf8")).version, outIsAppTextNode: out.node instanceof AppTextNode }));`,
     );
-    const out = run("single-core.mjs");
     expect(out.same).toBe(true);
     expect(out.version).toMatch(/^0\.6\./);
     expect(out.outIsAppTextNode).toBe(true);
+  });
+
+  it("resolves every import inside the consumer project, never in the repository", async () => {
+    const out = await run(
+      "where.mjs",
+      `import { createRequire } from "node:module";
+import { realpathSync } from "node:fs";
+const require = createRequire(import.meta.url);
+const names = ${JSON.stringify(["@semantic-highlight/core", "@semantic-highlight/langchain", "@semantic-highlight/llamaindex", "onnxruntime-node", "@langchain/core/documents", "@llamaindex/core/schema"])};
+console.log(JSON.stringify(Object.fromEntries(names.map((n) => [n, realpathSync(require.resolve(n))]))));`,
+    );
+    for (const [name, file] of Object.entries(out)) expect(String(file).startsWith(`${consumer.dir}/`), `${name} → ${String(file)}`).toBe(true);
   });
 });

@@ -96,7 +96,7 @@ describe("the browser demo in Chromium matches Node", () => {
     } finally {
       await node.dispose();
     }
-  });
+  }, 150_000); // page load (45 s) and highlighting (30 s) waits inside, on a busy machine
 
   it("the eval report's filter buttons show only the items with misses / false keeps", async () => {
     const items = [

@@ -12,7 +12,9 @@ const target = path.join(root, "packages/core/model");
 rmSync(target, { recursive: true, force: true });
 if (process.argv.includes("--remove")) process.exit(0);
 if (existsSync(path.join(source, "highlight_config.json"))) {
-  cpSync(source, target, { recursive: true, filter: (file) => !/reference_outputs\.json$/.test(file) });
+  // Only what loading needs: reference_outputs.json is test data, training.json a training log with the
+  // build machine's absolute paths in it.
+  cpSync(source, target, { recursive: true, filter: (file) => !/(reference_outputs|training)\.json$/.test(file) });
   console.error(`copied ${path.relative(root, source)} -> ${path.relative(root, target)}`);
 } else {
   console.warn(`no default model at ${source}: the package will ship without one`);

@@ -16,14 +16,19 @@ export type SemanticHighlightErrorCode =
   | "WORKER_CRASHED"
   | "REMOTE"
   | "CONVERSION"
-  | "TRITON_REPOSITORY";
+  | "TRITON_REPOSITORY"
+  | "MISSING_DEPENDENCY";
 
-/** Base class of all errors thrown by semantic-highlight. */
+/**
+ * Base class of all errors thrown by semantic-highlight. Each class sets its `name` as a string: minifiers
+ * rename classes in browser bundles, so `new.target.name` would there be a letter.
+ */
 export class SemanticHighlightError extends Error {
   readonly code: SemanticHighlightErrorCode;
   constructor(code: SemanticHighlightErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
+    // A subclass's own `name` field replaces this (after this constructor); other subclasses keep their class name.
+    this.name = new.target === SemanticHighlightError ? "SemanticHighlightError" : new.target.name;
     this.code = code;
   }
 }
@@ -33,6 +38,7 @@ export class SemanticHighlightError extends Error {
  * `file` names the offending file so the message can be acted on.
  */
 export class ModelLoadError extends SemanticHighlightError {
+  override name: string = "ModelLoadError";
   /** Absolute path of the file (or folder) that is wrong. */
   readonly file: string;
   constructor(file: string, problem: string, options?: { cause?: unknown }) {
@@ -43,6 +49,7 @@ export class ModelLoadError extends SemanticHighlightError {
 
 /** A Hugging Face hub id was given, it is not in the local cache, and the hub cannot be reached. */
 export class ModelNotAvailableOfflineError extends SemanticHighlightError {
+  override name: string = "ModelNotAvailableOfflineError";
   readonly modelId: string;
   constructor(modelId: string, detail: string, options?: { cause?: unknown }) {
     super(
@@ -75,6 +82,7 @@ export type ConversionErrorReason =
  * names what was not recognised (e.g. the checkpoint's non-encoder keys) and what to do.
  */
 export class ConversionError extends SemanticHighlightError {
+  override name: string = "ConversionError";
   /** Machine-readable cause. */
   readonly reason: ConversionErrorReason;
   /** The checkpoint folder or file concerned. */
@@ -111,6 +119,7 @@ export type TritonRepositoryErrorReason =
  * repository as it was.
  */
 export class TritonRepositoryError extends SemanticHighlightError {
+  override name: string = "TritonRepositoryError";
   readonly reason: TritonRepositoryErrorReason;
   readonly path: string;
   constructor(reason: TritonRepositoryErrorReason, path: string, problem: string, options?: { cause?: unknown }) {
@@ -122,6 +131,7 @@ export class TritonRepositoryError extends SemanticHighlightError {
 
 /** The caller passed something the library cannot work with (empty query, wrong type, bad option). */
 export class InvalidInputError extends SemanticHighlightError {
+  override name: string = "InvalidInputError";
   constructor(message: string) {
     super("INVALID_INPUT", message);
   }
@@ -133,6 +143,7 @@ export class InvalidInputError extends SemanticHighlightError {
  * document into many near-empty blocks, multiplying the compute.
  */
 export class QueryTooLongError extends SemanticHighlightError {
+  override name: string = "QueryTooLongError";
   readonly queryTokens: number;
   readonly maxQueryTokens: number;
   /** Context tokens every block must keep next to the query (when known). */
@@ -154,6 +165,7 @@ export class QueryTooLongError extends SemanticHighlightError {
 
 /** onnxruntime failed or returned tensors that break the model contract. */
 export class InferenceError extends SemanticHighlightError {
+  override name: string = "InferenceError";
   constructor(message: string, options?: { cause?: unknown }) {
     super("INFERENCE", message, options);
   }
@@ -161,6 +173,7 @@ export class InferenceError extends SemanticHighlightError {
 
 /** The operation was cancelled through an `AbortSignal`. */
 export class AbortError extends SemanticHighlightError {
+  override name: string = "AbortError";
   constructor(reason?: unknown) {
     super("ABORTED", `The operation was aborted${reason instanceof Error ? `: ${reason.message}` : ""}.`, { cause: reason });
   }
@@ -171,6 +184,7 @@ export class AbortError extends SemanticHighlightError {
  * raise `maxQueuedBatches`, or add workers / servers.
  */
 export class OverloadedError extends SemanticHighlightError {
+  override name: string = "OverloadedError";
   readonly queuedBatches: number;
   readonly maxQueuedBatches: number;
   constructor(queuedBatches: number, maxQueuedBatches: number) {
@@ -186,6 +200,7 @@ export class OverloadedError extends SemanticHighlightError {
 
 /** A call (or one remote request) took longer than its `timeoutMs`. */
 export class TimeoutError extends SemanticHighlightError {
+  override name: string = "TimeoutError";
   readonly timeoutMs: number;
   constructor(what: string, timeoutMs: number) {
     super("TIMEOUT", `${what} did not finish within ${timeoutMs} ms (timeoutMs).`);
@@ -198,6 +213,7 @@ export class TimeoutError extends SemanticHighlightError {
  * batches it held fail; the worker is replaced and later calls run as usual.
  */
 export class WorkerCrashedError extends SemanticHighlightError {
+  override name: string = "WorkerCrashedError";
   constructor(detail: string, options?: { cause?: unknown }) {
     super("WORKER_CRASHED", `An inference worker died while running a batch (${detail}); it has been replaced. Retry the call.`, options);
   }
@@ -205,6 +221,7 @@ export class WorkerCrashedError extends SemanticHighlightError {
 
 /** A remote inference server (KServe V2 / Triton) refused, failed or answered outside the model contract. */
 export class RemoteInferenceError extends SemanticHighlightError {
+  override name: string = "RemoteInferenceError";
   /** HTTP status, when the server answered. */
   readonly status: number | undefined;
   readonly url: string;
@@ -212,6 +229,26 @@ export class RemoteInferenceError extends SemanticHighlightError {
     super("REMOTE", `${url}: ${detail}`, options);
     this.url = url;
     this.status = status;
+  }
+}
+
+/**
+ * An optional package that a feature needs is not installed (or could not be loaded): e.g. `onnxruntime-web`,
+ * which `WebHighlighter` runs models with. The message says what to install.
+ */
+export class MissingDependencyError extends SemanticHighlightError {
+  override name: string = "MissingDependencyError";
+  /** The npm package that is missing. */
+  readonly dependency: string;
+  constructor(dependency: string, neededFor: string, options?: { cause?: unknown }) {
+    const cause = options?.cause instanceof Error ? ` (${options.cause.message})` : "";
+    super(
+      "MISSING_DEPENDENCY",
+      `${neededFor} needs the package "${dependency}", which could not be loaded${cause}. ` +
+        `Install it next to @semantic-highlight/core: npm install ${dependency}`,
+      options,
+    );
+    this.dependency = dependency;
   }
 }
 
@@ -229,6 +266,7 @@ export type ModelCapability = "sentence-scores" | "ranking";
  * option; `capability` says what is missing.
  */
 export class UnsupportedByModelError extends InvalidInputError {
+  override name: string = "UnsupportedByModelError";
   /** What the model lacks. */
   readonly capability: ModelCapability;
   constructor(capability: ModelCapability, message: string) {

@@ -21,6 +21,7 @@ export {
   AbortError,
   InferenceError,
   InvalidInputError,
+  MissingDependencyError,
   ModelLoadError,
   OverloadedError,
   QueryTooLongError,

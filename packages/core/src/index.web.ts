@@ -1,12 +1,12 @@
 /**
- * @semantic-highlight/core — the browser / edge build, chosen by the `browser` (and `worker`, `edge-light`)
- * export conditions. Everything Node-free of the Node build (segmentation, tokenization, packing,
+ * @semantic-highlight/core/web — the browser / edge build (also chosen for the package root by the `browser`,
+ * `worker` and `edge-light` export conditions). Everything Node-free of the Node build (segmentation, tokenization, packing,
  * aggregation, selection, the pipeline, BM25, rendering) plus {@link WebHighlighter}: a model fetched by
  * URL and run by onnxruntime-web. No `node:` import, no filesystem, no onnxruntime-node.
  *
  * ```ts
- * import { WebHighlighter, renderHighlights } from "@semantic-highlight/core";
- * const highlighter = await WebHighlighter.load("/models/default/");
+ * import { WebHighlighter, renderHighlights } from "@semantic-highlight/core/web";
+ * const highlighter = await WebHighlighter.load("/semantic-highlight-model/");
  * const result = await highlighter.highlightOne(query, text);
  * element.innerHTML = renderHighlights(result, { format: "html" });
  * ```

@@ -187,7 +187,7 @@ function validateDocumentOptions(options: SemanticHighlightCompressorOptions): v
  * `relevanceScore` (the model's rerank score) and `metadata[metadataKey]` ({@link SemanticHighlightMetadata}).
  *
  * ```ts
- * const compressor = await SemanticHighlightCompressor.fromModel("./models/default", { topN: 4 });
+ * const compressor = await SemanticHighlightCompressor.fromModel(undefined, { topN: 4 }); // the embedded default model
  * const retriever = new ContextualCompressionRetriever({ baseCompressor: compressor, baseRetriever });
  * const docs = await retriever.invoke("How do I make Python code faster?");
  * ```
@@ -227,11 +227,11 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
   }
 
   /**
-   * Loads a model (local folder or Hugging Face hub id) and returns a compressor that owns it
-   * (release it with {@link dispose}).
+   * Loads a model (local folder or Hugging Face hub id; without one, the embedded default model that
+   * `SemanticHighlighter.load()` loads) and returns a compressor that owns it (release it with {@link dispose}).
    */
   static async fromModel(
-    model: string,
+    model?: string,
     options: SemanticHighlightCompressorOptions & { loadOptions?: HighlighterLoadOptions } = {},
   ): Promise<SemanticHighlightCompressor> {
     const { loadOptions, ...rest } = options;

@@ -6,7 +6,7 @@
  * import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
  * import { SemanticHighlightCompressor } from "@semantic-highlight/langchain";
  *
- * const compressor = await SemanticHighlightCompressor.fromModel("./models/default");
+ * const compressor = await SemanticHighlightCompressor.fromModel(); // the embedded default model, or a folder / hub id
  * const retriever = new ContextualCompressionRetriever({ baseCompressor: compressor, baseRetriever });
  * ```
  */

@@ -4,7 +4,7 @@
  *
  * ```ts
  * import { SemanticHighlightPostprocessor } from "@semantic-highlight/llamaindex";
- * const postprocessor = await SemanticHighlightPostprocessor.fromModel("./models/semantic-highlight");
+ * const postprocessor = await SemanticHighlightPostprocessor.fromModel(); // the embedded default model, or a folder / hub id
  * const engine = index.asQueryEngine({ nodePostprocessors: [postprocessor] });
  * ```
  */

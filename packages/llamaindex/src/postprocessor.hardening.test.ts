@@ -2,7 +2,7 @@
  * Cancellation, option rigor and typed errors of the LlamaIndex postprocessor (issue 12, defects 3–6).
  */
 import { fileURLToPath } from "node:url";
-import { TextNode, type NodeWithScore } from "@llamaindex/core/schema";
+import { MetadataMode, TextNode, type NodeWithScore } from "@llamaindex/core/schema";
 import { AbortError, InvalidInputError, SemanticHighlighter } from "@semantic-highlight/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SemanticHighlightPostprocessor } from "./index.js";
@@ -58,7 +58,7 @@ describe("SemanticHighlightPostprocessor metadata keys", () => {
 
   it("keeps an own __proto__ key of JSON-parsed metadata as data: the returned metadata's prototype is untouched", async () => {
     const metadata = JSON.parse('{"source":"a","__proto__":{"isAdmin":true}}') as Record<string, unknown>;
-    const input: NodeWithScore[] = [{ node: new TextNode({ id_: "a", text: nodes()[0]!.node.getContent(), metadata }), score: 0.5 }];
+    const input: NodeWithScore[] = [{ node: new TextNode({ id_: "a", text: nodes()[0]!.node.getContent(MetadataMode.NONE), metadata }), score: 0.5 }];
     const [out] = await new SemanticHighlightPostprocessor({ highlighter, threshold: 0 }).postprocessNodes(input, QUERY);
     const copy = out!.node.metadata;
     expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);

@@ -241,7 +241,7 @@ function withScore(node: BaseNode, score: number | undefined): NodeWithScore {
  * model's rerank score. One model call per query covers all nodes.
  *
  * ```ts
- * const postprocessor = await SemanticHighlightPostprocessor.fromModel("./models/semantic-highlight");
+ * const postprocessor = await SemanticHighlightPostprocessor.fromModel(); // the embedded default model, or a folder / hub id
  * const engine = index.asQueryEngine({ nodePostprocessors: [postprocessor] });
  * const response = await engine.query({ query: "How do I make Python code faster?" });
  * ```
@@ -318,10 +318,11 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
   }
 
   /**
-   * Loads a model (a local folder, or a Hugging Face hub id resolved through the cache) and returns a
-   * postprocessor that owns it: call {@link dispose} when done.
+   * Loads a model (a local folder, or a Hugging Face hub id resolved through the cache; without one, the
+   * embedded default model that `SemanticHighlighter.load()` loads) and returns a postprocessor that owns it:
+   * call {@link dispose} when done.
    */
-  static async fromModel(modelPathOrHubId: string, options: SemanticHighlightPostprocessorLoadOptions = {}): Promise<SemanticHighlightPostprocessor> {
+  static async fromModel(modelPathOrHubId?: string, options: SemanticHighlightPostprocessorLoadOptions = {}): Promise<SemanticHighlightPostprocessor> {
     if (options === null || typeof options !== "object") throw new InvalidInputError("fromModel options must be an object");
     const { runtime, hub, backend, ...rest } = options;
     checkOptionNames(rest, [...POSTPROCESSOR_OPTION_NAMES, "runtime", "hub", "backend"], "SemanticHighlightPostprocessor option");

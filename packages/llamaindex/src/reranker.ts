@@ -51,8 +51,11 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
     this.options = options;
   }
 
-  /** Loads a model (folder, Optimum export or hub id) and builds a reranker that owns it ({@link dispose} frees it). */
-  static async fromModel(model: string, options: CrossEncoderRerankerOptions & { loadOptions?: HighlighterLoadOptions } = {}): Promise<CrossEncoderReranker> {
+  /**
+   * Loads a model (folder, Optimum export or hub id; without one, the embedded default model, whose ranking head
+   * reranks too) and builds a reranker that owns it ({@link dispose} frees it).
+   */
+  static async fromModel(model?: string, options: CrossEncoderRerankerOptions & { loadOptions?: HighlighterLoadOptions } = {}): Promise<CrossEncoderReranker> {
     const { loadOptions, ...rest } = options;
     // Names first (before the slow load); values are checked against the model once it is loaded.
     checkOptionNames(rest, RERANK_OPTION_NAMES, "CrossEncoderReranker option");

@@ -4,9 +4,9 @@
  * onnxruntime-web runs one `session.run` at a time per session; batches are queued.
  */
 import { checkContract, contractMessage, type GraphSignature, type OutputNames } from "./contract.js";
-import * as ort from "onnxruntime-web";
+import type * as OnnxRuntimeWeb from "onnxruntime-web";
 
-import { InferenceError, ModelLoadError } from "../errors.js";
+import { InferenceError, MissingDependencyError, ModelLoadError } from "../errors.js";
 import { JobQueue } from "./queue.js";
 import type { BackendInfo, BackendStats, BatchOutput, InferenceBackend, ModelInputName, ModelInputs, RunOptions } from "./types.js";
 
@@ -32,6 +32,24 @@ export interface WebBackendOptions {
   maxQueuedBatches?: number;
 }
 
+type Ort = typeof OnnxRuntimeWeb;
+let runtime: Promise<Ort> | undefined;
+
+/**
+ * onnxruntime-web, imported on first use rather than by a static import: it is an optional peer dependency,
+ * and an app built without it (bundlers such as Vite build such an app with a warning and a stub module that
+ * throws on evaluation) would otherwise die while its scripts load, before any of its own error handling runs.
+ * Loaded here, the failure is a {@link MissingDependencyError} from `WebHighlighter.load` saying what to
+ * install. Bundlers still bundle onnxruntime-web (as its own chunk) when it is installed.
+ */
+export function loadOnnxRuntimeWeb(): Promise<Ort> {
+  runtime ??= import("onnxruntime-web").catch((cause: unknown) => {
+    runtime = undefined; // a later call tries again (a chunk may have failed to download)
+    throw new MissingDependencyError("onnxruntime-web", "WebHighlighter (the browser / edge build)", { cause });
+  });
+  return runtime;
+}
+
 /** Names of the graph outputs the pipeline reads (from `highlight_config.json`). */
 export type WebOutputNames = OutputNames;
 
@@ -55,13 +73,15 @@ export class WebBackend implements InferenceBackend {
   readonly info: BackendInfo;
   /** The execution provider in use: `"wasm"` or `"webgpu"`. */
   readonly device: "wasm" | "webgpu";
-  private readonly session: ort.InferenceSession;
+  private readonly ort: Ort;
+  private readonly session: OnnxRuntimeWeb.InferenceSession;
   private readonly pruningOutput: string | null;
   private readonly rankingOutput: string | null;
   private readonly queue: JobQueue<ModelInputs, BatchOutput>;
   private released = false;
 
-  private constructor(session: ort.InferenceSession, device: "wasm" | "webgpu", pruningOutput: string | null, rankingOutput: string | null, maxQueued: number) {
+  private constructor(ort: Ort, session: OnnxRuntimeWeb.InferenceSession, device: "wasm" | "webgpu", pruningOutput: string | null, rankingOutput: string | null, maxQueued: number) {
+    this.ort = ort;
     this.session = session;
     this.device = device;
     this.pruningOutput = pruningOutput;
@@ -77,13 +97,15 @@ export class WebBackend implements InferenceBackend {
    *
    * Opens the ONNX graph (its bytes; external weight data is not supported in browsers) and checks its inputs
    * and outputs against the model contract. `source` names the model in error messages (its URL).
+   * @throws MissingDependencyError when onnxruntime-web is not installed.
    */
   static async create(model: Uint8Array, outputs: WebOutputNames, options: WebBackendOptions = {}, source = "model.onnx"): Promise<WebBackend> {
+    const ort = await loadOnnxRuntimeWeb();
     if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
     if (options.numThreads !== undefined) ort.env.wasm.numThreads = options.numThreads;
     const wanted = options.device ?? "auto";
     const device: "wasm" | "webgpu" = wanted === "auto" ? ((await hasWebGpu()) ? "webgpu" : "wasm") : wanted;
-    let session: ort.InferenceSession;
+    let session: OnnxRuntimeWeb.InferenceSession;
     try {
       session = await ort.InferenceSession.create(model, { executionProviders: [device], graphOptimizationLevel: "all" });
     } catch (cause) {
@@ -96,7 +118,7 @@ export class WebBackend implements InferenceBackend {
       throw new ModelLoadError(source, contractMessage(check, graph));
     }
     const ranking = check.ranking;
-    return new WebBackend(session, device, outputs.pruning, ranking, options.maxQueuedBatches ?? 1024);
+    return new WebBackend(ort, session, device, outputs.pruning, ranking, options.maxQueuedBatches ?? 1024);
   }
 
   run(inputs: ModelInputs, options: RunOptions = {}): Promise<BatchOutput> {
@@ -111,15 +133,15 @@ export class WebBackend implements InferenceBackend {
   private async runNow(inputs: ModelInputs): Promise<BatchOutput> {
     if (this.released) throw new InferenceError("The model session has been released (dispose() was called).");
     const { batchSize, sequenceLength } = inputs;
-    const feeds: Record<string, ort.Tensor> = {};
+    const feeds: Record<string, OnnxRuntimeWeb.Tensor> = {};
     for (const name of this.info.inputNames) {
       const data = inputs.tensors[name];
       if (!data) throw new InferenceError(`the graph needs input "${name}" but the batch does not carry it`);
       if (data.length !== batchSize * sequenceLength) throw new InferenceError(`input "${name}" has ${data.length} values, expected ${batchSize} × ${sequenceLength}`);
-      feeds[name] = new ort.Tensor("int64", data, [batchSize, sequenceLength]);
+      feeds[name] = new this.ort.Tensor("int64", data, [batchSize, sequenceLength]);
     }
     const fetches = [this.pruningOutput, this.rankingOutput].filter((n): n is string => n !== null);
-    let out: ort.InferenceSession.ReturnType;
+    let out: OnnxRuntimeWeb.InferenceSession.ReturnType;
     try {
       out = await this.session.run(feeds, fetches);
     } catch (cause) {

@@ -44,3 +44,19 @@ describe("build entry points", () => {
     expect(imports).not.toContain("onnxruntime-web");
   });
 });
+
+describe("errors in minified bundles", () => {
+  it("keep their class names (minifiers rename classes; browser apps are minified)", async () => {
+    const result = await build({ entryPoints: [path.join(src, "errors.ts")], bundle: true, minify: true, write: false, format: "esm", platform: "browser", logLevel: "silent" });
+    const code = result.outputFiles[0]!.text;
+    expect(code).not.toContain("class MissingDependencyError"); // the minifier did rename the classes
+    const errors = (await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)) as Record<string, unknown>;
+    const base = errors.SemanticHighlightError as new (...args: unknown[]) => Error;
+    const classes = Object.entries(errors).filter((entry): entry is [string, new (...args: unknown[]) => Error] => typeof entry[1] === "function" && (entry[1] === base || entry[1].prototype instanceof base));
+    expect(classes.length).toBeGreaterThan(10);
+    for (const [name, ErrorClass] of classes) {
+      const error = name === "SemanticHighlightError" ? new ErrorClass("INVALID_INPUT", "m") : new ErrorClass("a", "b");
+      expect(error.name, name).toBe(name);
+    }
+  });
+});

@@ -2,7 +2,7 @@
  * The browser / edge highlighter: a model fetched by URL, run by onnxruntime-web, through the same
  * {@link HighlightPipeline} (segmentation, tokenization, packing, aggregation, selection) as Node.
  */
-import { WebBackend, type WebBackendOptions } from "../backends/web.js";
+import { loadOnnxRuntimeWeb, WebBackend, type WebBackendOptions } from "../backends/web.js";
 import type { ModelConfig } from "../config.js";
 import { HighlightPipeline } from "../pipeline.js";
 import type { TextTokenizer } from "../tokenization.js";
@@ -19,8 +19,8 @@ export interface WebHighlighterLoadOptions extends WebBackendOptions, FetchModel
  * Highlights documents in a browser, a web worker or an edge runtime.
  *
  * ```ts
- * import { WebHighlighter } from "@semantic-highlight/core"; // the "browser" build
- * const highlighter = await WebHighlighter.load("/models/default/");
+ * import { WebHighlighter } from "@semantic-highlight/core/web";
+ * const highlighter = await WebHighlighter.load("/semantic-highlight-model/");
  * const result = await highlighter.highlightOne("When was it completed?", documentText);
  * ```
  */
@@ -46,8 +46,10 @@ export class WebHighlighter {
   /**
    * Fetches `highlight_config.json`, `tokenizer.json`, `tokenizer_config.json` and the ONNX file from the
    * model folder at `url`, validates them and opens an onnxruntime-web session.
+   * @throws MissingDependencyError when onnxruntime-web is not installed (checked before anything is fetched).
    */
   static async load(url: string | URL, options: WebHighlighterLoadOptions = {}): Promise<WebHighlighter> {
+    await loadOnnxRuntimeWeb();
     const files = await fetchModelFiles(url, options);
     const backend = await WebBackend.create(
       files.model,

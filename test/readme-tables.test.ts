@@ -122,5 +122,6 @@ describe("README tables generated from the committed result files", () => {
     expect(() => findRegions("<!-- generated:eval-methods -->\n")).toThrow(/has no <!-- \/generated:eval-methods -->/);
     expect(() => findRegions("<!-- generated:a -->\n<!-- /generated:a -->\n<!-- generated:a -->\n<!-- /generated:a -->\n")).toThrow(/a second region named a/);
     expect(() => findRegions("<!-- /generated:b -->\n")).toThrow(/closes no region/);
+    expect(findRegions("Quoted: `<!-- generated:NAME -->` and <!-- generated:x --> inside a line are not markers.\n")).toEqual([]);
   });
 });

@@ -416,9 +416,11 @@ export interface Region {
   line: number;
 }
 
-const OPEN = /<!--\s*generated:([\w-]+)((?:\s+[\w-]+="[^"]*")*)\s*-->/g;
+/** A region's opening marker, alone on its line (a marker quoted in prose or code is not one). */
+const OPEN = /^<!--\s*generated:([\w-]+)((?:\s+[\w-]+="[^"]*")*)\s*-->[ \t]*$/gm;
+const CLOSE = /^<!--\s*\/generated:([\w-]+)\s*-->[ \t]*$/gm;
 
-/** The generated regions of a markdown text; throws on an unclosed, nested or repeated region. */
+/** The generated regions of a markdown text (markers alone on their lines); throws on an unclosed, nested or repeated region. */
 export function findRegions(text: string): Region[] {
   const regions: Region[] = [];
   for (const m of text.matchAll(OPEN)) {
@@ -426,15 +428,15 @@ export function findRegions(text: string): Region[] {
     const attrs = Object.fromEntries([...m[2]!.matchAll(/([\w-]+)="([^"]*)"/g)].map((a) => [a[1]!, a[2]!]));
     const start = m.index + m[0].length;
     const closing = `<!-- /generated:${name} -->`;
-    const end = text.indexOf(closing, start);
+    const end = [...text.matchAll(CLOSE)].find((c) => c[1] === name && c.index >= start)?.index ?? -1;
     const line = text.slice(0, m.index).split("\n").length;
     if (end < 0) throw new Error(`line ${line}: <!-- generated:${name} --> has no ${closing}`);
     if (regions.some((r) => r.name === name)) throw new Error(`line ${line}: a second region named ${name}`);
     const inner = text.slice(start, end);
-    if (/<!--\s*generated:/.test(inner)) throw new Error(`line ${line}: region ${name} contains another region's marker`);
+    if (/^<!--\s*generated:/m.test(inner)) throw new Error(`line ${line}: region ${name} contains another region's marker`);
     regions.push({ name, attrs, start, end, line });
   }
-  const closings = [...text.matchAll(/<!--\s*\/generated:([\w-]+)\s*-->/g)].map((m) => m[1]!);
+  const closings = [...text.matchAll(CLOSE)].map((m) => m[1]!);
   for (const name of closings) if (!regions.some((r) => r.name === name)) throw new Error(`<!-- /generated:${name} --> closes no region`);
   return regions;
 }

@@ -3,8 +3,8 @@
  * onnxruntime-node backends, conversion) and `index.web.ts` (browsers and edge runtimes: adds onnxruntime-web
  * and loading by URL). One list, so the two builds cannot drift apart.
  */
-export { HighlightPipeline, minimumContextTokens } from "./pipeline.js";
-export type { PipelineParts } from "./pipeline.js";
+export { HighlightPipeline, minimumContextTokens } from "./pipeline/pipeline.js";
+export type { PipelineParts } from "./pipeline/pipeline.js";
 export { KNOWN_INPUT_NAMES } from "./backends/types.js";
 export type { BackendInfo, BackendKind, BackendStats, BatchOutput, InferenceBackend, ModelInputName, ModelInputs, PrepareRequest, RunOptions } from "./backends/types.js";
 export type {
@@ -16,7 +16,7 @@ export type {
   HighlightTimings,
   RerankScoreSource,
   SentenceResult,
-} from "./types.js";
+} from "./pipeline/types.js";
 export {
   AbortError,
   InferenceError,
@@ -32,34 +32,34 @@ export {
   WorkerCrashedError,
 } from "./errors.js";
 export type { ModelCapability, SemanticHighlightErrorCode } from "./errors.js";
-export { CONFIG_FILE, defaultFragmentLength, parseModelConfig } from "./config.js";
-export type { ModelConfig, RerankActivation } from "./config.js";
-export { checkModelParts } from "./model-parts.js";
-export { segmentSentences } from "./segmentation.js";
-export type { SegmentationOptions, SentenceSpan } from "./segmentation.js";
-export { TextTokenizer } from "./tokenization.js";
-export type { PairTemplate, TokenizerFiles } from "./tokenization.js";
-export { buildBatches, contextCapacity, layoutBlock, makeBatch, packBlocks, planBatches, splitIntoFragments, toModelInputs } from "./packing.js";
-export type { Batch, BatchingOptions, Block, BlockLayout, Fragment, TokenIds } from "./packing.js";
-export { packPreparation, prepareDocument, sentenceTokenIds, unpackPreparation } from "./preparation.js";
-export type { PackedPreparation, PreparedDocument } from "./preparation.js";
-export { parseDocumentInput, sourceSpans } from "./result.js";
-export type { DocumentSource } from "./result.js";
-export { fragmentScore, keepProbability, SentenceScoreAccumulator, sigmoid } from "./aggregation.js";
-export type { AggregationMode } from "./aggregation.js";
-export { selectSentences, validateSelectionOptions } from "./selection.js";
-export type { KeepReason, Selection, SelectionOptions } from "./selection.js";
-export { selectWithinContextBudget, validateContextBudgetOptions } from "./budget.js";
-export type { ContextBudgetOptions, ContextBudgetSelection } from "./budget.js";
-export { activateLogit, layoutPair, longestFirstLengths, rankResults, Reranker, rerankActivation, RERANK_OPTION_NAMES, SENTENCE_OPTION_NAMES } from "./rerank.js";
-export type { PairLayout, RerankMode, RerankOptions, RerankResult } from "./rerank.js";
-export { checkOptionNames, closestName, definedEntries, describeValue, HIGHLIGHT_OPTION_NAMES } from "./options.js";
-export { approximateTokenCount, BM25_DEFAULT_THRESHOLD, bm25Highlight, bm25SentenceScores, bm25Terms, Bm25SentenceScorer, lightStem } from "./bm25.js";
-export type { Bm25HighlightOptions, Bm25Normalization, Bm25Options } from "./bm25.js";
-export { copyRecord, highlightDetails, metadataKeyProblem } from "./details.js";
-export type { HighlightDetails, HighlightedSentence } from "./details.js";
-export { selectDocuments, validateDocumentSelectionOptions } from "./documents.js";
-export type { DocumentCandidate, DocumentOrder, DocumentSelectionOptions } from "./documents.js";
+export { CONFIG_FILE, defaultFragmentLength, parseModelConfig } from "./models/config.js";
+export type { ModelConfig, RerankActivation } from "./models/config.js";
+export { checkModelParts } from "./models/model-parts.js";
+export { segmentSentences } from "./text/segmentation.js";
+export type { SegmentationOptions, SentenceSpan } from "./text/segmentation.js";
+export { TextTokenizer } from "./text/tokenization.js";
+export type { PairTemplate, TokenizerFiles } from "./text/tokenization.js";
+export { buildBatches, contextCapacity, layoutBlock, makeBatch, packBlocks, planBatches, splitIntoFragments, toModelInputs } from "./pipeline/packing.js";
+export type { Batch, BatchingOptions, Block, BlockLayout, Fragment, TokenIds } from "./pipeline/packing.js";
+export { packPreparation, prepareDocument, sentenceTokenIds, unpackPreparation } from "./pipeline/preparation.js";
+export type { PackedPreparation, PreparedDocument } from "./pipeline/preparation.js";
+export { parseDocumentInput, sourceSpans } from "./pipeline/result.js";
+export type { DocumentSource } from "./pipeline/result.js";
+export { fragmentScore, keepProbability, SentenceScoreAccumulator, sigmoid } from "./pipeline/aggregation.js";
+export type { AggregationMode } from "./pipeline/aggregation.js";
+export { selectSentences, validateSelectionOptions } from "./pipeline/selection.js";
+export type { KeepReason, Selection, SelectionOptions } from "./pipeline/selection.js";
+export { selectWithinContextBudget, validateContextBudgetOptions } from "./pipeline/budget.js";
+export type { ContextBudgetOptions, ContextBudgetSelection } from "./pipeline/budget.js";
+export { activateLogit, layoutPair, longestFirstLengths, rankResults, Reranker, rerankActivation, RERANK_OPTION_NAMES, SENTENCE_OPTION_NAMES } from "./pipeline/rerank.js";
+export type { PairLayout, RerankMode, RerankOptions, RerankResult } from "./pipeline/rerank.js";
+export { checkOptionNames, closestName, definedEntries, describeValue, HIGHLIGHT_OPTION_NAMES } from "./pipeline/options.js";
+export { approximateTokenCount, BM25_DEFAULT_THRESHOLD, bm25Highlight, bm25SentenceScores, bm25Terms, Bm25SentenceScorer, lightStem } from "./pipeline/bm25.js";
+export type { Bm25HighlightOptions, Bm25Normalization, Bm25Options } from "./pipeline/bm25.js";
+export { copyRecord, highlightDetails, metadataKeyProblem } from "./pipeline/details.js";
+export type { HighlightDetails, HighlightedSentence } from "./pipeline/details.js";
+export { selectDocuments, validateDocumentSelectionOptions } from "./pipeline/documents.js";
+export type { DocumentCandidate, DocumentOrder, DocumentSelectionOptions } from "./pipeline/documents.js";
 export {
   ANSI_CODES,
   escapeHtml,

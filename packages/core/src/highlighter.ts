@@ -10,18 +10,18 @@ import { InProcessBackend, type InProcessBackendOptions } from "./backends/in-pr
 import { RemoteBackend, type RemoteBackendOptions } from "./backends/remote.js";
 import type { BackendKind, InferenceBackend } from "./backends/types.js";
 import { WorkerBackend, type WorkerBackendOptions } from "./backends/worker.js";
-import type { ModelConfig } from "./config.js";
-import { defaultModelDirectory } from "./default-model.js";
+import type { ModelConfig } from "./models/config.js";
+import { defaultModelDirectory } from "./models/default-model.js";
 import { InferenceError, InvalidInputError } from "./errors.js";
-import { looksLikeHubId, resolveHubModel, type HubOptions } from "./hub.js";
-import { loadModelFiles } from "./model.js";
-import { HighlightPipeline } from "./pipeline.js";
-import { Reranker, type RerankOptions, type RerankResult } from "./rerank.js";
-import { OnnxModelSession, type RuntimeOptions } from "./runtime.js";
-import type { TextTokenizer } from "./tokenization.js";
-import type { DocumentInput, HighlightOptions, HighlightResponse, HighlightResult } from "./types.js";
+import { looksLikeHubId, resolveHubModel, type HubOptions } from "./models/hub.js";
+import { loadModelFiles } from "./models/model-folder.js";
+import { HighlightPipeline } from "./pipeline/pipeline.js";
+import { Reranker, type RerankOptions, type RerankResult } from "./pipeline/rerank.js";
+import { OnnxModelSession, type RuntimeOptions } from "./backends/onnx-session.js";
+import type { TextTokenizer } from "./text/tokenization.js";
+import type { DocumentInput, HighlightOptions, HighlightResponse, HighlightResult } from "./pipeline/types.js";
 
-export type { Compression, DocumentInput, HighlightOptions, HighlightResponse, HighlightResult, HighlightTimings, SentenceResult } from "./types.js";
+export type { Compression, DocumentInput, HighlightOptions, HighlightResponse, HighlightResult, HighlightTimings, SentenceResult } from "./pipeline/types.js";
 
 /**
  * Where the model runs.

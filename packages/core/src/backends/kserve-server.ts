@@ -7,8 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { loadModelFiles } from "../model.js";
-import { OnnxModelSession, type RuntimeOptions } from "../runtime.js";
+import { loadModelFiles } from "../models/model-folder.js";
+import { OnnxModelSession, type RuntimeOptions } from "./onnx-session.js";
 import { decodeInferBody, encodeInferResponse, INFERENCE_HEADER, modelPath, V2ProtocolError, type V2ModelMetadata, type V2Tensor } from "./kserve.js";
 import type { ModelInputName } from "./types.js";
 

@@ -4,9 +4,9 @@
  * remote KServe V2 / Triton server, or (later) in a browser. Nothing else in core holds model state.
  */
 
-import type { PackedPreparation } from "../preparation.js";
-import type { DocumentSource } from "../result.js";
-import type { SegmentationOptions } from "../segmentation.js";
+import type { PackedPreparation } from "../pipeline/preparation.js";
+import type { DocumentSource } from "../pipeline/result.js";
+import type { SegmentationOptions } from "../text/segmentation.js";
 
 /** Graph inputs the pipeline knows how to fill, by name. */
 export type ModelInputName = "input_ids" | "attention_mask" | "token_type_ids" | "sentence_index";

@@ -9,10 +9,10 @@ import {
   SemanticHighlightError,
   type SemanticHighlightErrorCode,
 } from "../errors.js";
-import type { PackedPreparation } from "../preparation.js";
-import type { DocumentSource } from "../result.js";
-import type { RuntimeOptions } from "../runtime.js";
-import type { SegmentationOptions } from "../segmentation.js";
+import type { PackedPreparation } from "../pipeline/preparation.js";
+import type { DocumentSource } from "../pipeline/result.js";
+import type { RuntimeOptions } from "./onnx-session.js";
+import type { SegmentationOptions } from "../text/segmentation.js";
 import type { ModelInputName } from "./types.js";
 
 /** `workerData` of each worker thread. */

@@ -3,10 +3,10 @@
  * {@link HighlightPipeline} (segmentation, tokenization, packing, aggregation, selection) as Node.
  */
 import { loadOnnxRuntimeWeb, WebBackend, type WebBackendOptions } from "../backends/web.js";
-import type { ModelConfig } from "../config.js";
-import { HighlightPipeline } from "../pipeline.js";
-import type { TextTokenizer } from "../tokenization.js";
-import type { DocumentInput, HighlightOptions, HighlightResponse, HighlightResult } from "../types.js";
+import type { ModelConfig } from "../models/config.js";
+import { HighlightPipeline } from "../pipeline/pipeline.js";
+import type { TextTokenizer } from "../text/tokenization.js";
+import type { DocumentInput, HighlightOptions, HighlightResponse, HighlightResult } from "../pipeline/types.js";
 import { fetchModelFiles, type FetchModelOptions } from "./model-url.js";
 
 /** Options of {@link WebHighlighter.load}. */

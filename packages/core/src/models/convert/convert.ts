@@ -16,7 +16,7 @@ import { createWriteStream, existsSync } from "node:fs";
 import { copyFile, link, mkdir, realpath, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 
-import { CONFIG_FILE, CONFIG_FORMAT } from "../../config.js";
+import { CONFIG_FILE, CONFIG_FORMAT } from "../config.js";
 import { ConversionError } from "../../errors.js";
 import { parseCheckpointConfig, type CheckpointConfig } from "./checkpoint-config.js";
 import { readCheckpointJson } from "./checkpoint-files.js";

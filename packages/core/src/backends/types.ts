@@ -4,8 +4,7 @@
  * remote KServe V2 / Triton server, or (later) in a browser. Nothing else in core holds model state.
  */
 
-import type { PackedPreparation } from "../pipeline/preparation.js";
-import type { DocumentSource } from "../pipeline/result.js";
+import type { DocumentSource } from "../pipeline/types.js";
 import type { SegmentationOptions } from "../text/segmentation.js";
 
 /** Graph inputs the pipeline knows how to fill, by name. */
@@ -44,6 +43,15 @@ export interface BackendInfo {
   hasRankingOutput: boolean;
   /** Batches worth keeping in flight at once (workers, concurrent requests); the pipeline queues ahead by this much. */
   parallelism: number;
+}
+
+/** One prepared document as flat arrays: sentence ends, and token ids with per-sentence offsets. */
+export interface PackedPreparation {
+  /** End offset of each sentence (starts follow: 0, then the previous end). */
+  ends: Int32Array;
+  /** `tokenOffsets[i]..tokenOffsets[i+1]` are sentence i's tokens in `tokenIds`; length sentences + 1. */
+  tokenOffsets: Int32Array;
+  tokenIds: Int32Array;
 }
 
 /** Documents to segment and tokenize off the calling thread. */

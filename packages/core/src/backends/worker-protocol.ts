@@ -9,11 +9,10 @@ import {
   SemanticHighlightError,
   type SemanticHighlightErrorCode,
 } from "../errors.js";
-import type { PackedPreparation } from "../pipeline/preparation.js";
-import type { DocumentSource } from "../pipeline/result.js";
+import type { DocumentSource } from "../pipeline/types.js";
 import type { RuntimeOptions } from "./onnx-session.js";
 import type { SegmentationOptions } from "../text/segmentation.js";
-import type { ModelInputName } from "./types.js";
+import type { ModelInputName, PackedPreparation } from "./types.js";
 
 /** `workerData` of each worker thread. */
 export interface WorkerInit {

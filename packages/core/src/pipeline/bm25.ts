@@ -25,10 +25,10 @@
  * - `"none"`: raw BM25 (not in 0..1; do not combine with a threshold in [0, 1]).
  */
 import { InvalidInputError } from "../errors.js";
-import type { DocumentInput, HighlightResult } from "./types.js";
+import type { DocumentInput, HighlightResult, SelectionOptions } from "./types.js";
 import { assembleResult, documentSpans } from "./result.js";
 import type { SegmentationOptions } from "../text/segmentation.js";
-import { validateSelectionOptions, type SelectionOptions } from "./selection.js";
+import { validateSelectionOptions } from "./selection.js";
 
 /** How BM25 scores are mapped into 0..1 (see the module comment). */
 export type Bm25Normalization = "query" | "max" | "none";

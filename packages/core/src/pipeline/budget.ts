@@ -15,8 +15,7 @@
  */
 import { InvalidInputError } from "../errors.js";
 import { describeValue } from "./options.js";
-import type { KeepReason } from "./selection.js";
-import type { HighlightResult, SentenceResult } from "./types.js";
+import type { HighlightResult, KeepReason, SentenceResult } from "./types.js";
 
 /** How sentences are picked across documents under one token budget. */
 export interface ContextBudgetOptions {

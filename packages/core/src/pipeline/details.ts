@@ -2,8 +2,7 @@
  * A plain-JSON summary of a {@link HighlightResult} for framework metadata, and a copy helper that never
  * shares mutable objects with the caller. Shared by the LangChain and LlamaIndex adapters.
  */
-import type { Compression, HighlightResult } from "./types.js";
-import type { KeepReason } from "./selection.js";
+import type { Compression, HighlightResult, KeepReason } from "./types.js";
 
 /** One kept sentence in {@link HighlightDetails}. */
 export interface HighlightedSentence {

@@ -15,12 +15,12 @@ import { AbortError, InferenceError, InvalidInputError, QueryTooLongError } from
 import { contextCapacity, layoutBlock, makeBatch, packBlocks, planBatches, toModelInputs, type Batch, type Block, type BlockLayout } from "./packing.js";
 import { prepareDocument, unpackPreparationSteps, type PreparedDocument } from "./preparation.js";
 import { activateLogit, checkRerankOnlyOptions, rerankActivation, rerankOnlyResult } from "./rerank.js";
-import { assembleResult, parseDocumentInput, type DocumentSource } from "./result.js";
+import { assembleResult, parseDocumentInput } from "./result.js";
 import { segmentSentences } from "../text/segmentation.js";
 import { checkBoolean, checkOptionNames, definedEntries, describeValue as describe, HIGHLIGHT_OPTION_NAMES } from "./options.js";
-import { validateSelectionOptions, type SelectionOptions } from "./selection.js";
+import { validateSelectionOptions } from "./selection.js";
 import type { TextTokenizer } from "../text/tokenization.js";
-import type { DocumentInput, HighlightOptions, HighlightResponse, HighlightResult, HighlightTimings, RerankScoreSource } from "./types.js";
+import type { DocumentInput, DocumentSource, HighlightOptions, HighlightResponse, HighlightResult, HighlightTimings, RerankScoreSource, SelectionOptions } from "./types.js";
 import type { AggregationMode } from "./aggregation.js";
 
 const now = () => performance.now();

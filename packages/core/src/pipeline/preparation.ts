@@ -3,23 +3,16 @@
  * on the calling thread or inside a worker; {@link packPreparation} / {@link unpackPreparation} move its
  * result between threads as three typed arrays (transferable, no per-sentence objects to clone).
  */
+import type { PackedPreparation } from "../backends/types.js";
 import type { TokenIds } from "./packing.js";
-import { sourceSpans, type DocumentSource, type DocumentSpans } from "./result.js";
+import { sourceSpans, type DocumentSpans } from "./result.js";
 import type { SegmentationOptions, SentenceSpan } from "../text/segmentation.js";
 import type { TextTokenizer } from "../text/tokenization.js";
+import type { DocumentSource } from "./types.js";
 
 /** A document's spans plus each sentence's token ids (no special tokens). */
 export interface PreparedDocument extends DocumentSpans {
   tokenIds: TokenIds[];
-}
-
-/** One prepared document as flat arrays: sentence ends, and token ids with per-sentence offsets. */
-export interface PackedPreparation {
-  /** End offset of each sentence (starts follow: 0, then the previous end). */
-  ends: Int32Array;
-  /** `tokenOffsets[i]..tokenOffsets[i+1]` are sentence i's tokens in `tokenIds`; length sentences + 1. */
-  tokenOffsets: Int32Array;
-  tokenIds: Int32Array;
 }
 
 /** Token ids of one sentence. Whitespace-only sentences carry no meaning: not sent to the model, score 0. */

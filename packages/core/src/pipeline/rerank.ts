@@ -22,8 +22,8 @@ import { AbortError, InferenceError, InvalidInputError, UnsupportedByModelError 
 import { checkOptionNames, describeValue as describe } from "./options.js";
 import { makeBatch, planBatches, toModelInputs, type BlockLayout } from "./packing.js";
 import type { PairTemplate, TextTokenizer } from "../text/tokenization.js";
-import { parseDocumentInput, type DocumentSource } from "./result.js";
-import type { DocumentInput, HighlightOptions, HighlightResponse, HighlightResult } from "./types.js";
+import { parseDocumentInput } from "./result.js";
+import type { DocumentInput, DocumentSource, HighlightOptions, HighlightResponse, HighlightResult } from "./types.js";
 
 /** How a document is scored: `"pair"` (whole texts, truncated, as in Python) or `"blocks"` (best sentence block). */
 export type RerankMode = "pair" | "blocks";

@@ -3,23 +3,15 @@
  * model pipeline (highlighter.ts) and the BM25 scorer (bm25.ts), so both select, join and count alike.
  */
 import { InvalidInputError } from "../errors.js";
-import type { DocumentInput, HighlightResult, SentenceResult } from "./types.js";
+import type { DocumentInput, DocumentSource, HighlightResult, SelectionOptions, SentenceResult } from "./types.js";
 import { segmentSentences, type SegmentationOptions, type SentenceSpan } from "../text/segmentation.js";
-import { selectSentences, type SelectionOptions } from "./selection.js";
+import { selectSentences } from "./selection.js";
 
 /** A document as text plus its sentence spans (`text.slice(start, end) === span.text`). */
 export interface DocumentSpans {
   text: string;
   id?: string;
   spans: SentenceSpan[];
-}
-
-/** A validated input document: its text, and its sentences when the caller pre-split it. */
-export interface DocumentSource {
-  text: string;
-  id?: string;
-  /** Pre-split sentences (their concatenation is `text`); absent when the text is to be segmented. */
-  sentences?: readonly string[];
 }
 
 /**

@@ -2,29 +2,7 @@
  * Which sentences to keep (DESIGN §4.7 plus the options users ask for). Pure function of the scores.
  */
 import { describeValue } from "./options.js";
-
-/** Options that decide which sentences of a document are kept. */
-export interface SelectionOptions {
-  /** A sentence is relevant when its score is strictly greater than this. */
-  threshold: number;
-  /** Keep at most this many relevant sentences (the highest-scoring ones). */
-  topK?: number;
-  /**
-   * Most tokens of kept text per document. A hard cap: sentences are admitted in priority order
-   * (first sentence when `keepFirst`, then relevant sentences by score, then the minimum, then neighbours)
-   * and one that does not fit is skipped.
-   */
-  tokenBudget?: number;
-  /** Also keep this many sentences before and after each kept relevant sentence, for context. Default 0. */
-  neighbors?: number;
-  /** Keep at least this many sentences (the highest-scoring), even below the threshold. Default 0. */
-  minSentences?: number;
-  /** Always keep the first sentence (a title or lead). Default false. */
-  keepFirst?: boolean;
-}
-
-/** Why a sentence was kept. */
-export type KeepReason = "score" | "first" | "minimum" | "neighbor";
+import type { KeepReason, SelectionOptions } from "./types.js";
 
 /** Outcome of {@link selectSentences}. */
 export interface Selection {

@@ -4,7 +4,29 @@
  */
 import type { AggregationMode } from "./aggregation.js";
 import type { SegmentationOptions } from "../text/segmentation.js";
-import type { KeepReason, SelectionOptions } from "./selection.js";
+
+/** Options that decide which sentences of a document are kept. */
+export interface SelectionOptions {
+  /** A sentence is relevant when its score is strictly greater than this. */
+  threshold: number;
+  /** Keep at most this many relevant sentences (the highest-scoring ones). */
+  topK?: number;
+  /**
+   * Most tokens of kept text per document. A hard cap: sentences are admitted in priority order
+   * (first sentence when `keepFirst`, then relevant sentences by score, then the minimum, then neighbours)
+   * and one that does not fit is skipped.
+   */
+  tokenBudget?: number;
+  /** Also keep this many sentences before and after each kept relevant sentence, for context. Default 0. */
+  neighbors?: number;
+  /** Keep at least this many sentences (the highest-scoring), even below the threshold. Default 0. */
+  minSentences?: number;
+  /** Always keep the first sentence (a title or lead). Default false. */
+  keepFirst?: boolean;
+}
+
+/** Why a sentence was kept. */
+export type KeepReason = "score" | "first" | "minimum" | "neighbor";
 
 /** A document to highlight: plain text (segmented for you), or text already split into sentences. */
 export type DocumentInput =
@@ -15,6 +37,14 @@ export type DocumentInput =
       sentences: readonly string[];
       id?: string;
     };
+
+/** A validated input document: its text, and its sentences when the caller pre-split it. */
+export interface DocumentSource {
+  text: string;
+  id?: string;
+  /** Pre-split sentences (their concatenation is `text`); absent when the text is to be segmented. */
+  sentences?: readonly string[];
+}
 
 /**
  * Where a document's rerank score comes from:

@@ -233,13 +233,16 @@ export class RemoteInferenceError extends SemanticHighlightError {
 }
 
 /**
- * An optional package that a feature needs is not installed (or could not be loaded): e.g. `onnxruntime-web`,
- * which `WebHighlighter` runs models with. The message says what to install.
+ * An optional package that a feature needs is not installed (or could not be loaded): `onnxruntime-node`, which
+ * runs models in Node, or `onnxruntime-web`, which `WebHighlighter` runs models with (both are optional peer
+ * dependencies, so each app installs only the runtime it uses). The message says what to install.
  */
 export class MissingDependencyError extends SemanticHighlightError {
   override name: string = "MissingDependencyError";
   /** The npm package that is missing. */
   readonly dependency: string;
+  /** What needed it, e.g. "WebHighlighter (the browser / edge build)". */
+  readonly neededFor: string;
   constructor(dependency: string, neededFor: string, options?: { cause?: unknown }) {
     const cause = options?.cause instanceof Error ? ` (${options.cause.message})` : "";
     super(
@@ -249,6 +252,7 @@ export class MissingDependencyError extends SemanticHighlightError {
       options,
     );
     this.dependency = dependency;
+    this.neededFor = neededFor;
   }
 }
 

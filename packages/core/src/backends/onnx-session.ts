@@ -3,14 +3,30 @@
  * Calls are serialised per session so concurrent `highlight` calls neither oversubscribe the CPU threads
  * nor multiply peak memory; throughput is the same because one run already uses every intra-op thread.
  */
-import * as ort from "onnxruntime-node";
+import type * as OnnxRuntimeNode from "onnxruntime-node";
 
 import { checkContract, contractMessage, type GraphSignature, type OutputNames } from "./contract.js";
 import type { BatchOutput, ModelInputName, ModelInputs } from "./types.js";
-import { InferenceError, ModelLoadError } from "../errors.js";
+import { InferenceError, MissingDependencyError, ModelLoadError } from "../errors.js";
 
 export type { BatchOutput } from "./types.js";
 export type { OutputNames } from "./contract.js";
+
+type Ort = typeof OnnxRuntimeNode;
+let runtime: Promise<Ort> | undefined;
+
+/**
+ * onnxruntime-node, imported on first use: it is an optional peer dependency (a browser app installs only
+ * onnxruntime-web, a remote-backend service neither), so importing the package must not need it. Without it,
+ * the first session fails with a {@link MissingDependencyError} saying what to install.
+ */
+export function loadOnnxRuntimeNode(): Promise<Ort> {
+  runtime ??= import("onnxruntime-node").catch((cause: unknown) => {
+    runtime = undefined; // a later call tries again
+    throw new MissingDependencyError("onnxruntime-node", "Running a model in Node (the in-process and worker backends, the Triton repository check)", { cause });
+  });
+  return runtime;
+}
 
 /** onnxruntime settings for the session. */
 export interface RuntimeOptions {
@@ -35,13 +51,15 @@ export class OnnxModelSession {
   readonly inputNames: readonly ModelInputName[];
   /** Name of the ranking output in use, or `null`. */
   readonly rankingOutput: string | null;
-  private readonly session: ort.InferenceSession;
+  private readonly ort: Ort;
+  private readonly session: OnnxRuntimeNode.InferenceSession;
   /** Name of the pruning output, or `null` for a rerank-only model. */
   readonly pruningOutput: string | null;
   private queue: Promise<unknown> = Promise.resolve();
   private released = false;
 
-  private constructor(session: ort.InferenceSession, pruningOutput: string | null, rankingOutput: string | null) {
+  private constructor(ort: Ort, session: OnnxRuntimeNode.InferenceSession, pruningOutput: string | null, rankingOutput: string | null) {
+    this.ort = ort;
     this.session = session;
     this.pruningOutput = pruningOutput;
     this.rankingOutput = rankingOutput;
@@ -53,14 +71,15 @@ export class OnnxModelSession {
    * and outputs against the contract.
    */
   static async create(modelPath: string, outputs: OutputNames, options: RuntimeOptions = {}): Promise<OnnxModelSession> {
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      executionProviders: (options.executionProviders ?? ["cpu"]) as ort.InferenceSession.ExecutionProviderConfig[],
+    const ort = await loadOnnxRuntimeNode();
+    const sessionOptions: OnnxRuntimeNode.InferenceSession.SessionOptions = {
+      executionProviders: (options.executionProviders ?? ["cpu"]) as OnnxRuntimeNode.InferenceSession.ExecutionProviderConfig[],
       graphOptimizationLevel: options.graphOptimizationLevel ?? "all",
       interOpNumThreads: options.interOpNumThreads ?? 1,
       enableCpuMemArena: options.enableCpuMemArena ?? true,
     };
     if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
-    let session: ort.InferenceSession;
+    let session: OnnxRuntimeNode.InferenceSession;
     try {
       session = await ort.InferenceSession.create(modelPath, sessionOptions);
     } catch (cause) {
@@ -76,7 +95,7 @@ export class OnnxModelSession {
       throw new ModelLoadError(modelPath, contractMessage(check, graph));
     }
     const ranking = check.ranking;
-    return new OnnxModelSession(session, outputs.pruning, ranking);
+    return new OnnxModelSession(ort, session, outputs.pruning, ranking);
   }
 
   /** Runs one padded batch. Calls are queued: one run at a time per session. */
@@ -90,15 +109,15 @@ export class OnnxModelSession {
     if (this.released) throw new InferenceError("The model session has been released (dispose() was called).");
     const { batchSize, sequenceLength } = inputs;
     const dims = [batchSize, sequenceLength];
-    const feeds: Record<string, ort.Tensor> = {};
+    const feeds: Record<string, OnnxRuntimeNode.Tensor> = {};
     for (const name of this.inputNames) {
       const data = inputs.tensors[name];
       if (!data) throw new InferenceError(`the graph needs input "${name}" but the batch does not carry it`);
       if (data.length !== batchSize * sequenceLength) throw new InferenceError(`input "${name}" has ${data.length} values, expected ${batchSize} × ${sequenceLength}`);
-      feeds[name] = new ort.Tensor("int64", data, dims);
+      feeds[name] = new this.ort.Tensor("int64", data, dims);
     }
     const fetches = [this.pruningOutput, this.rankingOutput].filter((name): name is string => name !== null);
-    let out: ort.InferenceSession.ReturnType;
+    let out: OnnxRuntimeNode.InferenceSession.ReturnType;
     try {
       out = await this.session.run(feeds, fetches);
     } catch (cause) {
@@ -117,7 +136,7 @@ export class OnnxModelSession {
 }
 
 /** Checks the graph's outputs against the contract and returns them as flat arrays. */
-function checkOutputs(out: ort.InferenceSession.ReturnType, pruningOutput: string | null, rankingOutput: string | null, batchSize: number, sequenceLength: number): BatchOutput {
+function checkOutputs(out: OnnxRuntimeNode.InferenceSession.ReturnType, pruningOutput: string | null, rankingOutput: string | null, batchSize: number, sequenceLength: number): BatchOutput {
   let pruningLogits: Float32Array | null = null;
   if (pruningOutput !== null) {
     const pruning = out[pruningOutput]!;

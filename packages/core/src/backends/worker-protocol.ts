@@ -5,6 +5,7 @@
 import {
   InferenceError,
   InvalidInputError,
+  MissingDependencyError,
   ModelLoadError,
   SemanticHighlightError,
   type SemanticHighlightErrorCode,
@@ -38,10 +39,14 @@ export interface SerializedError {
   message: string;
   code?: SemanticHighlightErrorCode;
   file?: string;
+  /** A {@link MissingDependencyError}'s package and what needed it. */
+  dependency?: string;
+  neededFor?: string;
 }
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof ModelLoadError) return { name: error.name, message: error.message, code: error.code, file: error.file };
+  if (error instanceof MissingDependencyError) return { name: error.name, message: error.message, code: error.code, dependency: error.dependency, neededFor: error.neededFor };
   if (error instanceof SemanticHighlightError) return { name: error.name, message: error.message, code: error.code };
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: "Error", message: String(error) };
@@ -53,6 +58,7 @@ export function deserializeError(error: SerializedError): SemanticHighlightError
     const problem = error.message.startsWith(`${error.file}: `) ? error.message.slice(error.file.length + 2) : error.message;
     return new ModelLoadError(error.file, problem);
   }
+  if (error.code === "MISSING_DEPENDENCY" && error.dependency !== undefined && error.neededFor !== undefined) return new MissingDependencyError(error.dependency, error.neededFor);
   if (error.code === "INVALID_INPUT" || error.name === "RangeError") return new InvalidInputError(error.message);
   return new InferenceError(error.code === "INFERENCE" ? error.message : `${error.name}: ${error.message}`);
 }

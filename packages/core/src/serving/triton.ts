@@ -18,7 +18,7 @@ import path from "node:path";
 import { ModelLoadError, TritonRepositoryError } from "../errors.js";
 import { loadModelFiles } from "../models/model-folder.js";
 import { decodeOnnxStructure, type OnnxStructure, type OnnxStructureAttribute, type OnnxStructureGraph, type OnnxStructureTensor, type OnnxStructureValueInfo } from "../models/convert/onnx-proto.js";
-import { OnnxModelSession } from "../backends/onnx-session.js";
+import { loadOnnxRuntimeNode, OnnxModelSession } from "../backends/onnx-session.js";
 import { checkContract, contractMessage, type GraphSignature } from "../backends/contract.js";
 
 /** Options of {@link writeTritonRepository}. */
@@ -371,6 +371,9 @@ function assertOwnEntry(directory: string): void {
 export async function writeTritonRepository(modelFolder: string, repository: string, options: TritonRepositoryOptions = {}): Promise<TritonRepositoryResult> {
   const repo = path.resolve(repository);
   const maxBatchSize = checkOptions(options, repo);
+  // The entry is checked by loading it in onnxruntime-node (an optional peer dependency): without it, fail
+  // with MissingDependencyError before anything is written.
+  await loadOnnxRuntimeNode();
   const files = await loadModelFiles(modelFolder);
 
   const name = options.name ?? files.config.name;

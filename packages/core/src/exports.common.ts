@@ -3,6 +3,8 @@
  * onnxruntime-node backends, conversion) and `index.web.ts` (browsers and edge runtimes: adds onnxruntime-web
  * and loading by URL). One list, so the two builds cannot drift apart.
  */
+export { HighlighterHandle } from "./highlighter-handle.js";
+export type { Highlighter, HighlighterHandleOptions } from "./highlighter-handle.js";
 export { HighlightPipeline, minimumContextTokens } from "./pipeline/pipeline.js";
 export type { PipelineParts } from "./pipeline/pipeline.js";
 export { KNOWN_INPUT_NAMES } from "./backends/types.js";

@@ -13,6 +13,7 @@ import { WorkerBackend, type WorkerBackendOptions } from "./backends/worker.js";
 import type { ModelConfig } from "./models/config.js";
 import { defaultModelDirectory } from "./models/default-model.js";
 import { InferenceError, InvalidInputError } from "./errors.js";
+import type { Highlighter } from "./highlighter-handle.js";
 import { looksLikeHubId, resolveHubModel, type HubOptions } from "./models/hub.js";
 import { loadModelFiles } from "./models/model-folder.js";
 import { HighlightPipeline } from "./pipeline/pipeline.js";
@@ -146,7 +147,7 @@ async function acquireParts(directory: string, runtime: RuntimeOptions | undefin
  * Scores every sentence of retrieved documents against a query with a Provence-family model and keeps
  * the relevant ones. Concurrent calls are safe; share one instance across callers.
  */
-export class SemanticHighlighter {
+export class SemanticHighlighter implements Highlighter {
   /** The model's config (`highlight_config.json`). */
   readonly config: ModelConfig;
   /** Folder the model was loaded from. */
@@ -242,4 +243,17 @@ export class SemanticHighlighter {
     this.pipeline.close();
     await this.releaseParts();
   }
+}
+
+/** Options of {@link loadHighlighter} (in Node: {@link HighlighterLoadOptions}; the browser build has its own). */
+export type LoadHighlighterOptions = HighlighterLoadOptions;
+
+/**
+ * Loads a highlighter, with the same name in the Node and the browser build, so code that runs in both (the
+ * framework adapters) loads models without naming either: in Node it is {@link SemanticHighlighter.load} (a
+ * folder, a hub id, or the embedded default model when `model` is left out); in the browser build it is
+ * `WebHighlighter.load` (a URL).
+ */
+export function loadHighlighter(model?: string, options?: LoadHighlighterOptions): Promise<SemanticHighlighter> {
+  return SemanticHighlighter.load(model, options);
 }

@@ -10,8 +10,8 @@
 export * from "./exports.common.js";
 
 // Node only: model folders and the hub, onnxruntime-node backends, checkpoint conversion.
-export { SemanticHighlighter } from "./highlighter.js";
-export type { BackendOptions, HighlighterLoadOptions } from "./highlighter.js";
+export { loadHighlighter, SemanticHighlighter } from "./highlighter.js";
+export type { BackendOptions, HighlighterLoadOptions, LoadHighlighterOptions } from "./highlighter.js";
 export { InProcessBackend } from "./backends/in-process.js";
 export type { InProcessBackendOptions } from "./backends/in-process.js";
 export { WorkerBackend } from "./backends/worker.js";

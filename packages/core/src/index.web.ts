@@ -14,8 +14,8 @@
 export * from "./exports.common.js";
 
 // Browser / edge only: models fetched by URL, run by onnxruntime-web.
-export { WebHighlighter } from "./web/highlighter.js";
-export type { WebHighlighterLoadOptions } from "./web/highlighter.js";
+export { loadHighlighter, WebHighlighter } from "./web/highlighter.js";
+export type { LoadHighlighterOptions, WebHighlighterLoadOptions } from "./web/highlighter.js";
 export { fetchModelFiles, modelBaseUrl } from "./web/model-url.js";
 export type { FetchedModel, FetchLike, FetchModelOptions } from "./web/model-url.js";
 export { hasWebGpu, WebBackend } from "./backends/web.js";

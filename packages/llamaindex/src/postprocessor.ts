@@ -20,14 +20,16 @@ import {
 import { extractText } from "@llamaindex/core/utils";
 import {
   checkOptionNames,
+  HighlighterHandle,
   InvalidInputError,
+  loadHighlighter,
   metadataKeyProblem,
-  SemanticHighlighter,
   selectDocuments,
   selectWithinContextBudget,
   validateDocumentSelectionOptions,
   validateSelectionOptions,
   type DocumentOrder,
+  type Highlighter,
   type HighlighterLoadOptions,
   type HighlightOptions,
   type HighlightResult,
@@ -107,8 +109,11 @@ export interface SemanticHighlightPostprocessorOptions extends HighlightPassThro
 
 /** Constructor parameters: a loaded highlighter (shared, not owned) plus options. */
 export interface SemanticHighlightPostprocessorParams extends SemanticHighlightPostprocessorOptions {
-  /** A loaded model. The postprocessor does not dispose it: share one across postprocessors and callers. */
-  highlighter: SemanticHighlighter;
+  /**
+   * A loaded model (`SemanticHighlighter` in Node, `WebHighlighter` in browsers). The postprocessor does not
+   * dispose it: share one across postprocessors and callers.
+   */
+  highlighter: Highlighter;
 }
 
 /** Options of {@link SemanticHighlightPostprocessor.fromModel}: postprocessor options plus how to load the model. */
@@ -263,13 +268,13 @@ function withScore(node: BaseNode, score: number | undefined): NodeWithScore {
  */
 export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
   /** The model used to score sentences. */
-  readonly highlighter: SemanticHighlighter;
+  readonly highlighter: Highlighter;
   /** Node-level options after defaults. */
   readonly nodeOptions: Readonly<ResolvedNodeOptions>;
   /** Core options forwarded to every `highlight` call (unset ones fall back to the model config). */
   readonly highlightOptions: Readonly<HighlightPassThroughOptions>;
-  /** Whether {@link dispose} releases the model (set by {@link fromModel}). */
-  private ownsHighlighter = false;
+  /** Borrowed when a highlighter was passed in; owned (released by {@link dispose}) when {@link fromModel} loaded it. */
+  private handle: HighlighterHandle;
 
   /**
    * Wraps an already loaded highlighter (not owned: {@link dispose} leaves it alone). Throws
@@ -286,6 +291,7 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
     const { highlighter, ...options } = params;
     checkOptionNames(options, POSTPROCESSOR_OPTION_NAMES, "SemanticHighlightPostprocessor option");
     this.highlighter = highlighter;
+    this.handle = HighlighterHandle.borrow(highlighter);
     this.nodeOptions = Object.freeze(resolveNodeOptions(options));
     this.highlightOptions = Object.freeze(pickHighlightOptions(options));
     if (typeof highlighter.validateOptions === "function") {
@@ -331,15 +337,15 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
     if (runtime !== undefined) loadOptions.runtime = runtime;
     if (hub !== undefined) loadOptions.hub = hub;
     if (backend !== undefined) loadOptions.backend = backend;
-    const highlighter = await SemanticHighlighter.load(modelPathOrHubId, loadOptions);
-    try {
-      const postprocessor = new SemanticHighlightPostprocessor({ ...rest, highlighter });
-      postprocessor.ownsHighlighter = true;
-      return postprocessor;
-    } catch (error) {
-      await highlighter.dispose();
-      throw error;
-    }
+    return HighlighterHandle.build(
+      () => loadHighlighter(modelPathOrHubId, loadOptions),
+      (highlighter, handle) => {
+        const postprocessor = new SemanticHighlightPostprocessor({ ...rest, highlighter });
+        postprocessor.handle = handle;
+        return postprocessor;
+      },
+      { owner: "SemanticHighlightPostprocessor" },
+    );
   }
 
   /**
@@ -419,7 +425,7 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
   }
 
   /** Frees the model if this postprocessor loaded it ({@link fromModel}); a shared highlighter is left alone. */
-  async dispose(): Promise<void> {
-    if (this.ownsHighlighter) await this.highlighter.dispose();
+  dispose(): Promise<void> {
+    return this.handle.dispose();
   }
 }

@@ -4,8 +4,16 @@ import { libraryBuild } from "../../tsup.base.js";
 
 export default defineConfig([
   // The two builds run at the same time: this one cleans everything but the web build's files.
-  // The worker backend starts dist/worker-entry.js in each worker thread: it is its own entry.
-  { ...libraryBuild, entry: { index: "src/index.ts", "worker-entry": "src/backends/worker-entry.ts" }, clean: ["**/*", "!index.web.*"] },
+  // Entries: the package root, `/internal` (for the CLI and benchmarks, no semver guarantee), `/testing` (test
+  // doubles), and the worker backend's thread entry (dist/worker-entry.js, started in each worker thread).
+  // Code splitting in both formats, so the entries share one copy of every module (one SemanticHighlightError
+  // class for `instanceof`, one table of shared sessions) instead of each bundling its own.
+  {
+    ...libraryBuild,
+    entry: { index: "src/index.ts", internal: "src/internal.ts", testing: "src/testing.ts", "worker-entry": "src/backends/worker-entry.ts" },
+    splitting: true,
+    clean: ["**/*", "!index.web.*"],
+  },
   // The browser / edge build (package.json "browser" condition): ESM only, no Node built-ins, onnxruntime-web
   // left to the app's bundler (an optional peer dependency).
   {

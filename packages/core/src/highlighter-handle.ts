@@ -77,13 +77,13 @@ export class HighlighterHandle<H extends Highlighter = Highlighter> {
     this.load = load;
   }
 
-  /** A highlighter its caller owns: {@link get} returns it, {@link dispose} leaves it alone. */
+  /** A highlighter its caller owns: {@link HighlighterHandle.get} returns it, {@link HighlighterHandle.dispose} leaves it alone. */
   static borrow<H extends Highlighter>(highlighter: H): HighlighterHandle<H> {
     return new HighlighterHandle(false, "highlighter handle", highlighter, undefined);
   }
 
   /**
-   * A highlighter loaded by `load` on the first {@link get} and owned by the handle. A failed load is not
+   * A highlighter loaded by `load` on the first {@link HighlighterHandle.get} and owned by the handle. A failed load is not
    * remembered: the next `get()` tries again.
    */
   static lazy<H extends Highlighter>(load: () => Promise<H>, options: HighlighterHandleOptions = {}): HighlighterHandle<H> {
@@ -113,7 +113,7 @@ export class HighlighterHandle<H extends Highlighter = Highlighter> {
 
   /**
    * The highlighter, loading it first when the handle is lazy and nothing is loaded yet.
-   * @throws InferenceError after {@link dispose} released an owned highlighter.
+   * @throws InferenceError after {@link HighlighterHandle.dispose} released an owned highlighter.
    */
   get(): Promise<H> {
     if (this.disposed) return Promise.reject(new InferenceError(`this ${this.owner} was disposed (dispose() released its model); create a new one`));
@@ -134,7 +134,7 @@ export class HighlighterHandle<H extends Highlighter = Highlighter> {
   }
 
   /**
-   * Releases an owned highlighter (waiting for a load in progress); later {@link get} calls reject. A borrowed
+   * Releases an owned highlighter (waiting for a load in progress); later {@link HighlighterHandle.get} calls reject. A borrowed
    * highlighter is left to its owner and stays usable.
    */
   async dispose(): Promise<void> {

@@ -8,7 +8,7 @@ import path from "node:path";
 
 import { InProcessBackend, type InProcessBackendOptions } from "./backends/in-process.js";
 import { RemoteBackend, type RemoteBackendOptions } from "./backends/remote.js";
-import type { BackendKind, InferenceBackend } from "./backends/types.js";
+import type { BackendKind, HighlighterBackend, InferenceBackend } from "./backends/types.js";
 import { WorkerBackend, type WorkerBackendOptions } from "./backends/worker.js";
 import type { ModelConfig } from "./models/config.js";
 import { defaultModelDirectory } from "./models/default-model.js";
@@ -154,8 +154,8 @@ export class SemanticHighlighter implements Highlighter {
   readonly modelDirectory: string;
   /** The model's tokenizer. */
   readonly tokenizer: TextTokenizer;
-  /** Where the model runs. */
-  readonly backend: InferenceBackend;
+  /** Where the model runs (`backend.info.kind`) and how busy it is (`backend.stats()`, for load shedding). */
+  readonly backend: HighlighterBackend;
   private readonly pipeline: HighlightPipeline;
   private readonly reranker: Reranker;
   private readonly releaseParts: () => Promise<void>;

@@ -10,7 +10,6 @@ import type { SerializedNotImplemented } from "@langchain/core/load/serializable
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import {
   checkOptionNames,
-  definedEntries,
   HIGHLIGHT_OPTION_NAMES,
   HighlighterHandle,
   InvalidInputError,
@@ -134,8 +133,9 @@ export interface SemanticHighlightStats {
   threshold: number;
   /** Core's per-stage timings in milliseconds. */
   timings: HighlightTimings;
-  /** Model blocks and batches run. */
+  /** Model blocks run. */
   blocks: number;
+  /** Batches (backend calls) the blocks were run in. */
   batches: number;
 }
 
@@ -194,7 +194,7 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
 
   /**
    * Creates a compressor around a loaded `highlighter` (shared, never disposed by the compressor) or a
-   * `model` path / hub id that is loaded on the first call. Use {@link fromModel} to load eagerly.
+   * `model` path / hub id that is loaded on the first call. Use {@link SemanticHighlightCompressor.fromModel} to load eagerly.
    */
   constructor(fields: SemanticHighlightCompressorFields) {
     super();
@@ -222,7 +222,7 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
 
   /**
    * Loads a model (local folder or Hugging Face hub id; without one, the embedded default model that
-   * `SemanticHighlighter.load()` loads) and returns a compressor that owns it (release it with {@link dispose}).
+   * `SemanticHighlighter.load()` loads) and returns a compressor that owns it (release it with {@link SemanticHighlightCompressor.dispose}).
    */
   static async fromModel(
     model?: string,
@@ -299,8 +299,8 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
   }
 
   /**
-   * Releases the model when this compressor loaded it ({@link fromModel} or `{ model }`) — for its
-   * {@link withOptions} copies too, which share it; a `highlighter` passed in is left alone.
+   * Releases the model when this compressor loaded it ({@link SemanticHighlightCompressor.fromModel} or `{ model }`) — for its
+   * {@link SemanticHighlightCompressor.withOptions} copies too, which share it; a `highlighter` passed in is left alone.
    */
   dispose(): Promise<void> {
     return this.source.dispose();
@@ -336,6 +336,11 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
     });
     return { documents: output, results };
   }
+}
+
+/** The entries of `value` that are not `undefined` (so a spread cannot override a default with `undefined`). */
+function definedEntries<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The core highlight options of compressor options (document-level options removed, defaults applied). */

@@ -53,7 +53,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
   /** The model behind the reranker. */
   readonly highlighter: Highlighter;
   private readonly options: CrossEncoderRerankerOptions;
-  /** Borrowed when a highlighter was passed in, owned when {@link fromModel} loaded it. */
+  /** Borrowed when a highlighter was passed in, owned when {@link CrossEncoderReranker.fromModel} loaded it. */
   private handle: HighlighterHandle;
 
   constructor(fields: CrossEncoderRerankerFields) {
@@ -70,7 +70,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
 
   /**
    * Loads a model (folder, Optimum export or hub id; without one, the embedded default model, whose ranking head
-   * reranks too) and builds a reranker that owns it ({@link dispose} frees it).
+   * reranks too) and builds a reranker that owns it ({@link CrossEncoderReranker.dispose} frees it).
    */
   static async fromModel(model?: string, options: CrossEncoderRerankerOptions & { loadOptions?: LoadHighlighterOptions } = {}): Promise<CrossEncoderReranker> {
     const { loadOptions, ...rest } = options;
@@ -109,7 +109,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     });
   }
 
-  /** Frees the model if {@link fromModel} loaded it; a highlighter passed in is left to its owner. */
+  /** Frees the model if {@link CrossEncoderReranker.fromModel} loaded it; a highlighter passed in is left to its owner. */
   dispose(): Promise<void> {
     return this.handle.dispose();
   }

@@ -27,7 +27,6 @@ import {
   selectDocuments,
   selectWithinContextBudget,
   validateDocumentSelectionOptions,
-  validateSelectionOptions,
   type DocumentOrder,
   type Highlighter,
   type HighlighterLoadOptions,
@@ -131,11 +130,17 @@ export interface SemanticHighlightPostprocessorLoadOptions extends SemanticHighl
 
 /** The node-level options after defaults are applied. */
 export interface ResolvedNodeOptions {
+  /** At most this many nodes (`undefined`: all). */
   topN: number | undefined;
+  /** Whether nodes with nothing relevant are removed. */
   dropIrrelevant: boolean;
+  /** Order of the returned nodes. */
   order: NodeOrder;
+  /** What `NodeWithScore.score` holds. */
   scoreMode: ScoreMode;
+  /** Metadata key of the highlight details. */
   metadataKey: string;
+  /** Token budget over all nodes of a call (`undefined`: none). */
   contextBudget: number | undefined;
 }
 
@@ -273,16 +278,16 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
   readonly nodeOptions: Readonly<ResolvedNodeOptions>;
   /** Core options forwarded to every `highlight` call (unset ones fall back to the model config). */
   readonly highlightOptions: Readonly<HighlightPassThroughOptions>;
-  /** Borrowed when a highlighter was passed in; owned (released by {@link dispose}) when {@link fromModel} loaded it. */
+  /** Borrowed when a highlighter was passed in; owned (released by {@link SemanticHighlightPostprocessor.dispose}) when {@link SemanticHighlightPostprocessor.fromModel} loaded it. */
   private handle: HighlighterHandle;
 
   /**
-   * Wraps an already loaded highlighter (not owned: {@link dispose} leaves it alone). Throws
+   * Wraps an already loaded highlighter (not owned: {@link SemanticHighlightPostprocessor.dispose} leaves it alone). Throws
    * `InvalidInputError` on a bad option.
    */
   constructor(params: SemanticHighlightPostprocessorParams) {
     // Duck-typed rather than `instanceof`, so a highlighter from another copy of core still works.
-    if (!params || typeof params.highlighter?.highlight !== "function" || typeof params.highlighter.config !== "object") {
+    if (!params || typeof params.highlighter?.highlight !== "function" || typeof params.highlighter.validateOptions !== "function" || typeof params.highlighter.config !== "object") {
       throw new InvalidInputError(
         "SemanticHighlightPostprocessor needs { highlighter }: a SemanticHighlighter from SemanticHighlighter.load(...), " +
           "or use `await SemanticHighlightPostprocessor.fromModel(pathOrHubId, options)`",
@@ -294,16 +299,8 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
     this.handle = HighlighterHandle.borrow(highlighter);
     this.nodeOptions = Object.freeze(resolveNodeOptions(options));
     this.highlightOptions = Object.freeze(pickHighlightOptions(options));
-    if (typeof highlighter.validateOptions === "function") {
-      // Every core option against this model (batchSize: 0, segmentation, maxLength, …) at construction.
-      highlighter.validateOptions(this.callOptions());
-    } else {
-      try {
-        validateSelectionOptions({ ...this.highlightOptions, threshold: this.highlightOptions.threshold ?? this.highlighter.config.threshold });
-      } catch (error) {
-        throw new InvalidInputError((error as Error).message);
-      }
-    }
+    // Every core option against this model (batchSize: 0, segmentation, maxLength, …) at construction.
+    highlighter.validateOptions(this.callOptions());
   }
 
   /**
@@ -326,7 +323,7 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
   /**
    * Loads a model (a local folder, or a Hugging Face hub id resolved through the cache; without one, the
    * embedded default model that `SemanticHighlighter.load()` loads) and returns a postprocessor that owns it:
-   * call {@link dispose} when done.
+   * call {@link SemanticHighlightPostprocessor.dispose} when done.
    */
   static async fromModel(modelPathOrHubId?: string, options: SemanticHighlightPostprocessorLoadOptions = {}): Promise<SemanticHighlightPostprocessor> {
     if (options === null || typeof options !== "object") throw new InvalidInputError("fromModel options must be an object");
@@ -424,7 +421,7 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
       .filter((e) => !this.nodeOptions.dropIrrelevant || e.kind !== "scored" || e.result!.keptSentences.length > 0);
   }
 
-  /** Frees the model if this postprocessor loaded it ({@link fromModel}); a shared highlighter is left alone. */
+  /** Frees the model if this postprocessor loaded it ({@link SemanticHighlightPostprocessor.fromModel}); a shared highlighter is left alone. */
   dispose(): Promise<void> {
     return this.handle.dispose();
   }

@@ -49,7 +49,7 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
   /** The model behind the reranker. */
   readonly highlighter: Highlighter;
   private readonly options: CrossEncoderRerankerOptions;
-  /** Borrowed when a highlighter was passed in, owned when {@link fromModel} loaded it. */
+  /** Borrowed when a highlighter was passed in, owned when {@link CrossEncoderReranker.fromModel} loaded it. */
   private handle: HighlighterHandle;
 
   constructor(params: CrossEncoderRerankerParams) {
@@ -65,7 +65,7 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
 
   /**
    * Loads a model (folder, Optimum export or hub id; without one, the embedded default model, whose ranking head
-   * reranks too) and builds a reranker that owns it ({@link dispose} frees it).
+   * reranks too) and builds a reranker that owns it ({@link CrossEncoderReranker.dispose} frees it).
    */
   static async fromModel(model?: string, options: CrossEncoderRerankerOptions & { loadOptions?: LoadHighlighterOptions } = {}): Promise<CrossEncoderReranker> {
     const { loadOptions, ...rest } = options;
@@ -102,7 +102,7 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
     return ranked.map((r) => ({ node: nodes[r.documentIndex]!.node, score: r.score }));
   }
 
-  /** Frees the model if {@link fromModel} loaded it; a highlighter passed in is left to its owner. */
+  /** Frees the model if {@link CrossEncoderReranker.fromModel} loaded it; a highlighter passed in is left to its owner. */
   dispose(): Promise<void> {
     return this.handle.dispose();
   }

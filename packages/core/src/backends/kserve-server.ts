@@ -30,7 +30,9 @@ export interface KServeServerOptions {
   port?: number;
   /** Host to listen on. Default 127.0.0.1. */
   host?: string;
+  /** onnxruntime session settings of the server's model. */
   runtime?: RuntimeOptions;
+  /** Faults to inject (also changeable later through {@link KServeServer.faults}). */
   faults?: KServeFaults;
 }
 
@@ -42,7 +44,9 @@ export interface KServeServer {
   model: string;
   /** Requests answered so far, by route kind. */
   counts: { metadata: number; infer: number; unavailable: number };
+  /** The faults in effect: change them between requests to inject 503s or delays on cue. */
   faults: KServeFaults;
+  /** Stops the server and releases its session. */
   close(): Promise<void>;
 }
 

@@ -36,8 +36,9 @@ export type BackendKind = "in-process" | "worker" | "remote" | "web";
 
 /** What a backend learned about the graph when it was opened. */
 export interface BackendInfo {
+  /** Where the model runs. */
   kind: BackendKind;
-  /** Inputs the graph takes (a subset of {@link KNOWN_INPUT_NAMES}, always with input_ids and attention_mask). */
+  /** Inputs the graph takes (a subset of `KNOWN_INPUT_NAMES`, always with input_ids and attention_mask). */
   inputNames: readonly ModelInputName[];
   /** Whether the graph has the ranking output the pipeline reads. */
   hasRankingOutput: boolean;
@@ -74,8 +75,19 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What a highlighter shows of its backend (`SemanticHighlighter.backend`): what runs the model, and how busy it
+ * is. The batch-running interface behind it is internal.
+ */
+export interface HighlighterBackend {
+  /** What the backend learned about the graph when it opened it. */
+  readonly info: BackendInfo;
+  /** Queue depth now, for monitoring and load shedding. */
+  stats?(): BackendStats;
+}
+
 /** Runs padded batches through a model that follows the contract (DESIGN §3). */
-export interface InferenceBackend {
+export interface InferenceBackend extends HighlighterBackend {
   readonly info: BackendInfo;
   /** Runs one batch. Concurrent calls are allowed; the backend queues or spreads them. */
   run(inputs: ModelInputs, options?: RunOptions): Promise<BatchOutput>;

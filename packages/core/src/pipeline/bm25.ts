@@ -62,7 +62,7 @@ export interface Bm25HighlightOptions extends Bm25Options, Partial<SelectionOpti
   segmentation?: SegmentationOptions;
   /**
    * Counts the tokens of a sentence (for `tokenBudget` and the compression figures); pass a model
-   * tokenizer's count for exact numbers. Default {@link approximateTokenCount}.
+   * tokenizer's count for exact numbers. Default `approximateTokenCount`.
    */
   countTokens?: (text: string) => number;
 }
@@ -237,14 +237,14 @@ export class Bm25SentenceScorer {
   }
 }
 
-/** Normalised BM25 score of each sentence against the query (see {@link Bm25SentenceScorer}). */
+/** Normalised BM25 score of each sentence against the query (see `Bm25SentenceScorer`). */
 export function bm25SentenceScores(query: string, sentences: readonly string[], options: Bm25Options = {}): number[] {
   return new Bm25SentenceScorer(options).score(query, sentences);
 }
 
 /**
  * BM25 stand-in for `SemanticHighlighter.highlightOne`: scores one document's sentences and keeps those
- * above `threshold` (default {@link BM25_DEFAULT_THRESHOLD}) with core's `selectSentences`, so topK,
+ * above `threshold` (default `BM25_DEFAULT_THRESHOLD`) with core's `selectSentences`, so topK,
  * tokenBudget, neighbors, minSentences and keepFirst behave exactly as with a model. `rerankScore` is the
  * best sentence score (0 when nothing is relevant); `rankingLogit` is null and `blocks` 0.
  */

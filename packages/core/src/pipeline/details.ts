@@ -4,7 +4,7 @@
  */
 import type { Compression, HighlightResult, KeepReason } from "./types.js";
 
-/** One kept sentence in {@link HighlightDetails}. */
+/** One kept sentence in `HighlightDetails`. */
 export interface HighlightedSentence {
   /** Position of the sentence in the original text (index into `sentenceScores`). */
   index: number;
@@ -38,7 +38,7 @@ export interface HighlightDetails {
   rerankScore: number;
 }
 
-/** Builds the {@link HighlightDetails} of one result. Pure; shares nothing with `result`. */
+/** Builds the `HighlightDetails` of one result. Pure; shares nothing with `result`. */
 export function highlightDetails(result: HighlightResult, threshold: number): HighlightDetails {
   return {
     keptSentences: result.keptSentences.map((s) => ({

@@ -120,9 +120,13 @@ export interface SentenceResult {
 
 /** Size of a document before and after pruning. */
 export interface Compression {
+  /** Characters of the original text. */
   charactersBefore: number;
+  /** Characters of `prunedText`. */
   charactersAfter: number;
+  /** Tokens of all sentences (each tokenized on its own, no special tokens). */
   tokensBefore: number;
+  /** Tokens of the kept sentences. */
   tokensAfter: number;
   /** Share of characters removed, 0..1. */
   characterReduction: number;
@@ -158,6 +162,7 @@ export interface HighlightResult {
   rankingLogit: number | null;
   /** Whether any sentence scored above the threshold. */
   relevant: boolean;
+  /** Size before and after pruning. */
   compression: Compression;
   /** Model blocks this document needed. */
   blocks: number;
@@ -169,9 +174,13 @@ export interface HighlightTimings {
   segmentationMs: number;
   /** Tokenization; when workers prepared the call, segmentation and tokenization together. */
   tokenizationMs: number;
+  /** Cutting sentences into fragments, packing blocks and building batches. */
   packingMs: number;
+  /** Waiting for the backend to run the batches. */
   inferenceMs: number;
+  /** Token scores to sentence scores, selection and result assembly. */
   aggregationMs: number;
+  /** The whole call. */
   totalMs: number;
 }
 
@@ -179,6 +188,7 @@ export interface HighlightTimings {
 export interface HighlightResponse {
   /** One result per document, in input order (or by rerank score with `sortByRerankScore`). */
   results: HighlightResult[];
+  /** Wall-clock time per stage. */
   timings: HighlightTimings;
   /** Work sent to the model. */
   stats: { blocks: number; batches: number; tokens: number; paddingTokens: number; queryTokens: number };

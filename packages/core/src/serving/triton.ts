@@ -49,13 +49,17 @@ export interface TritonRepositoryOptions {
 
 /** What was written. */
 export interface TritonRepositoryResult {
+  /** The model name the entry is served under. */
   name: string;
   /** `<repo>/<name>` */
   modelDirectory: string;
+  /** `<repo>/<name>/config.pbtxt` */
   configPath: string;
   /** Files placed in `<repo>/<name>/1/`, relative to it (the ONNX file first, then its external data). */
   files: string[];
+  /** The graph inputs the entry declares, by name. */
   inputs: string[];
+  /** The graph outputs the entry declares, by name. */
   outputs: string[];
   /** The `max_batch_size` written (0: no batching). */
   maxBatchSize: number;

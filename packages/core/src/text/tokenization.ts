@@ -22,7 +22,9 @@ export interface PairTemplate {
 
 /** Raw JSON of `tokenizer.json` and (optionally) `tokenizer_config.json`. */
 export interface TokenizerFiles {
+  /** Parsed `tokenizer.json` (Hugging Face tokenizers format). */
   tokenizerJson: unknown;
+  /** Parsed `tokenizer_config.json`, when the model has one (special tokens, `model_max_length`). */
   tokenizerConfig?: unknown;
 }
 
@@ -49,7 +51,7 @@ export class TextTokenizer {
   /** Number of ids in the vocabulary, added tokens included. */
   readonly vocabSize: number;
   /**
-   * Whether `encode` goes word by word through a cache (see {@link WordCache}); false for tokenizers where
+   * Whether `encode` goes word by word through a cache (see `WordCache`); false for tokenizers where
    * that is not provably identical to whole-text encoding (WordPiece, BPE, pieces with an inner "▁", ...).
    */
   readonly wordCached: boolean;

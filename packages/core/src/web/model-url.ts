@@ -11,7 +11,7 @@ import { TextTokenizer } from "../text/tokenization.js";
 /** A `fetch`-compatible function (the global one by default; pass your own for auth headers or caching). */
 export type FetchLike = (url: string, init?: { signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; statusText: string; json(): Promise<unknown>; arrayBuffer(): Promise<ArrayBuffer> }>;
 
-/** Options of {@link fetchModelFiles}. */
+/** Options of `fetchModelFiles`. */
 export interface FetchModelOptions {
   /** Replaces the global `fetch`. */
   fetch?: FetchLike;

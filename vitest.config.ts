@@ -1,16 +1,22 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, entry = "index") => fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url));
+/** An import specifier exactly (a plain string alias would also rewrite its subpaths). */
+const exactly = (specifier: string) => new RegExp(`^${specifier.replace(/[/.]/g, "\\$&")}$`);
 
 export default defineConfig({
   resolve: {
-    // Tests run against the TypeScript sources; the packaging test checks the built output separately.
-    alias: {
-      "@semantic-highlight/core": src("core"),
-      "@semantic-highlight/langchain": src("langchain"),
-      "@semantic-highlight/llamaindex": src("llamaindex"),
-    },
+    // Tests run against the TypeScript sources (each package entry to its source file, as tsconfig.json's
+    // paths do); the packaging test checks the built output separately.
+    alias: [
+      { find: exactly("@semantic-highlight/core"), replacement: src("core") },
+      { find: exactly("@semantic-highlight/core/web"), replacement: src("core", "index.web") },
+      { find: exactly("@semantic-highlight/core/internal"), replacement: src("core", "internal") },
+      { find: exactly("@semantic-highlight/core/testing"), replacement: src("core", "testing") },
+      { find: exactly("@semantic-highlight/langchain"), replacement: src("langchain") },
+      { find: exactly("@semantic-highlight/llamaindex"), replacement: src("llamaindex") },
+    ],
   },
   test: {
     include: ["packages/*/src/**/*.test.ts", "test/**/*.test.ts"],

@@ -22,20 +22,8 @@ import path from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import * as ort from "onnxruntime-node";
 
-import {
-  buildBatches,
-  contextCapacity,
-  defaultFragmentLength,
-  layoutBlock,
-  packBlocks,
-  segmentSentences,
-  SemanticHighlighter,
-  TextTokenizer,
-  type Batch,
-  type HighlightOptions,
-  type HighlightResponse,
-  type RuntimeOptions,
-} from "../packages/core/src/index.js";
+import { segmentSentences, SemanticHighlighter, TextTokenizer, type HighlightOptions, type HighlightResponse, type RuntimeOptions } from "../packages/core/src/index.js";
+import { buildBatches, contextCapacity, defaultFragmentLength, layoutBlock, packBlocks, type Batch } from "../packages/core/src/internal.js";
 
 // ------------------------------------------------------------------ arguments
 const argv = process.argv.slice(2);

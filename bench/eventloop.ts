@@ -19,7 +19,8 @@ import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 
-import { SemanticHighlighter, startKServeServer, type HighlighterLoadOptions } from "../packages/core/src/index.js";
+import { SemanticHighlighter, type HighlighterLoadOptions } from "../packages/core/src/index.js";
+import { startKServeServer } from "../packages/core/src/testing.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {

@@ -11,7 +11,8 @@
 import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
 import { MemoryVectorStore } from "@langchain/classic/vectorstores/memory";
 import { Document } from "@langchain/core/documents";
-import { SemanticHighlighter, startKServeServer } from "@semantic-highlight/core";
+import { SemanticHighlighter } from "@semantic-highlight/core";
+import { startKServeServer } from "@semantic-highlight/core/testing";
 import { SemanticHighlightCompressor, type SemanticHighlightMetadata } from "@semantic-highlight/langchain";
 import { corpus, queries } from "./data/corpus.js";
 import { HashingEmbeddings } from "./lib/hashing-embeddings.js";

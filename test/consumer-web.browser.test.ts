@@ -7,7 +7,10 @@
  * packaged model into `public/`. Then `tsc` (the template's type check), `vite build`, and the page in
  * Chromium from `vite preview` and from the dev server — once with onnxruntime-web installed (the highlights
  * appear) and once without (the app's own error handling shows the MissingDependencyError telling what to
- * install; the page does not die while loading).
+ * install; the page does not die while loading). The README's second browser block (`browser langchain`) runs the
+ * same way in an app that also installs `@semantic-highlight/langchain` and `@langchain/core`: the LangChain
+ * compressor's `fromModel(url)` loads a WebHighlighter through core's `loadHighlighter`. No browser app installs
+ * onnxruntime-node (core's optional peer for Node).
  *
  * There is no skip: without a browser this test fails, telling how to install one (.ci/run does it).
  */
@@ -26,6 +29,9 @@ const APP = path.join(REPO, "test/consumer-apps/vite");
 const artifacts = path.join(REPO, "test/artifacts");
 const blocks = workspaceReadmes().flatMap(readmeBlocks);
 const browserBlocks = blocks.filter((b) => b.annotation?.kind === "browser");
+/** The plain browser block (`<!-- docs-test: browser -->`) and the LangChain one (`<!-- docs-test: browser langchain -->`). */
+const coreBlocks = browserBlocks.filter((b) => b.annotation!.argument === "");
+const langchainBlocks = browserBlocks.filter((b) => b.annotation!.argument === "langchain");
 const setupBlocks = blocks.filter((b) => b.annotation?.kind === "web-app-setup");
 const viteConfigBlocks = blocks.filter((b) => b.annotation?.kind === "vite-config");
 const where = (b: CodeBlock) => `${path.relative(REPO, b.file)}:${b.line}`;
@@ -75,8 +81,15 @@ async function serve(consumer: Consumer, command: "preview" | "dev"): Promise<{ 
 }
 
 const variants = [
-  { name: "web-app", label: "with onnxruntime-web", dependencies: ["vite", "typescript", "onnxruntime-web"] },
-  { name: "web-app-without-onnxruntime-web", label: "without onnxruntime-web", dependencies: ["vite", "typescript"] },
+  { name: "web-app", label: "with onnxruntime-web", block: "core", packages: ["@semantic-highlight/core"], dependencies: ["vite", "typescript", "onnxruntime-web"] },
+  { name: "web-app-without-onnxruntime-web", label: "without onnxruntime-web", block: "core", packages: ["@semantic-highlight/core"], dependencies: ["vite", "typescript"] },
+  {
+    name: "web-app-langchain",
+    label: "LangChain compressor with onnxruntime-web",
+    block: "langchain",
+    packages: ["@semantic-highlight/core", "@semantic-highlight/langchain"],
+    dependencies: ["vite", "typescript", "onnxruntime-web", "@langchain/core"],
+  },
 ] as const;
 
 describe("the README's browser block in a fresh Vite + TypeScript app from the tarballs, in Chromium", () => {
@@ -92,8 +105,10 @@ describe("the README's browser block in a fresh Vite + TypeScript app from the t
     await browser?.close();
   });
 
-  it("the READMEs have exactly one browser block, one web-app setup block and one Vite config block", () => {
-    expect(browserBlocks.map(where)).toHaveLength(1);
+  it("the READMEs have one browser block, one LangChain browser block, one web-app setup block and one Vite config block", () => {
+    expect(browserBlocks.map(where)).toHaveLength(2);
+    expect(coreBlocks.map(where)).toHaveLength(1);
+    expect(langchainBlocks.map(where)).toHaveLength(1);
     expect(setupBlocks.map(where)).toHaveLength(1);
     expect(setupBlocks[0]!.lang).toBe("sh");
     expect(viteConfigBlocks.map(where)).toHaveLength(1);
@@ -118,6 +133,10 @@ describe("the README's browser block in a fresh Vite + TypeScript app from the t
         expect(html, `${label}: ${text}`).toMatch(/<mark [^>]*>It was completed in March 1889\.<\/mark>/);
         expect(html, label).toMatch(/<span class="sh-pruned"[^>]*>Bananas are yellow\.<\/span>/);
         expect(requests, label).toContain("/semantic-highlight-model/model.onnx");
+      } else if (variant.name === "web-app-langchain") {
+        // The compressor's pruned document: what the browser block of core highlights, "Bananas" dropped.
+        expect(text.trim(), label).toBe("The Eiffel Tower stands in Paris. It was completed in March 1889.");
+        expect(requests, label).toContain("/semantic-highlight-model/model.onnx");
       } else {
         expect(text, label).toMatch(/^MissingDependencyError: .*needs the package "onnxruntime-web"/); // the name survives Vite's minifier
         expect(text, label).toContain("npm install onnxruntime-web");
@@ -130,11 +149,11 @@ describe("the README's browser block in a fresh Vite + TypeScript app from the t
   }
 
   for (const variant of variants) {
-    it(`${variant.label}: type-checks, builds without warnings and, built and in the dev server, ${variant.name === "web-app" ? "shows the highlights" : "shows MissingDependencyError saying what to install"}`, async () => {
-      const block = browserBlocks[0]!;
+    it(`${variant.label}: installs no onnxruntime-node, type-checks, builds without warnings and, built and in the dev server, ${variant.name === "web-app-without-onnxruntime-web" ? "shows MissingDependencyError saying what to install" : "shows the highlights"}`, async () => {
+      const block = variant.block === "langchain" ? langchainBlocks[0]! : coreBlocks[0]!;
       const consumer = await prepareConsumer({
         name: variant.name,
-        packages: ["@semantic-highlight/core"],
+        packages: variant.packages,
         dependencies: variant.dependencies,
         files: {
           "index.html": readFileSync(path.join(APP, "index.html"), "utf8"),
@@ -143,7 +162,8 @@ describe("the README's browser block in a fresh Vite + TypeScript app from the t
           "vite.config.ts": `${viteConfigBlocks[0]!.code}\n`,
         },
       });
-      expect(existsSync(path.join(consumer.dir, "node_modules/onnxruntime-web"))).toBe(variant.name === "web-app");
+      expect(existsSync(path.join(consumer.dir, "node_modules/onnxruntime-web"))).toBe(variant.name !== "web-app-without-onnxruntime-web");
+      expect(existsSync(path.join(consumer.dir, "node_modules/onnxruntime-node"))).toBe(false); // a browser app installs no Node runtime
 
       const setup = await runProgram("sh", ["-euc", setupBlocks[0]!.code], { cwd: consumer.dir, timeoutMs: 30_000 });
       expect(setup.code, describeRun(`the setup block of ${where(setupBlocks[0]!)}`, setup)).toBe(0);

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-import { Bm25SentenceScorer } from "@semantic-highlight/core";
+import { Bm25SentenceScorer } from "@semantic-highlight/core/internal";
 
 import { computeMetrics } from "../packages/cli/src/eval/metrics.js";
 import { scoreItems, selectOutcomes } from "../packages/cli/src/eval/run.js";

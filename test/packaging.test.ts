@@ -4,13 +4,13 @@
  * outside the repository (test/support/consumer.ts), then imported from ESM and required from CommonJS, running
  * a real compressor and a real postprocessor, the CLI and the embedded default model.
  */
-import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import path from "node:path";
 
 import { beforeAll, describe, expect, it } from "vitest";
 
-import { describeRun, NODE_CONSUMER, prepareConsumer, REPO, runBin, runNode, runProgram, type Consumer, type PackageManifest } from "./support/consumer.js";
+import { describeRun, NODE_CONSUMER, NODE_CONSUMER_WITHOUT_ORT, prepareConsumer, REPO, runBin, runNode, runProgram, type Consumer, type PackageManifest } from "./support/consumer.js";
 
 const model = path.join(REPO, "models/test/tiny-xlmr");
 /** The URL every package.json links to (a placeholder until the repository is public). */
@@ -114,6 +114,18 @@ describe("packed packages installed into a fresh consumer project", () => {
     expect(consumer.installLog).toMatch(/added \d+ packages/);
     const binaries = readdirSync(installed("onnxruntime-node", `bin/napi-v6/${process.platform}/${process.arch}`));
     expect(binaries.filter((f) => /cuda|tensorrt|providers_shared/.test(f))).toEqual([]);
+  });
+
+  it("core peer-depends on onnxruntime-node and onnxruntime-web, both optional; the CLI depends on onnxruntime-node itself", () => {
+    const core = JSON.parse(readFileSync(installed("@semantic-highlight/core", "package.json"), "utf8")) as PackageManifest;
+    expect(Object.keys(core.dependencies ?? {})).not.toContain("onnxruntime-node");
+    expect(Object.keys(core.dependencies ?? {})).not.toContain("onnxruntime-web");
+    for (const runtime of ["onnxruntime-node", "onnxruntime-web"]) {
+      expect(core.peerDependencies?.[runtime], runtime).toBeDefined();
+      expect(core.peerDependenciesMeta?.[runtime]?.optional, runtime).toBe(true);
+    }
+    const cli = JSON.parse(readFileSync(installed("semantic-highlight", "package.json"), "utf8")) as PackageManifest;
+    expect(cli.dependencies?.["onnxruntime-node"]).toBeDefined();
   });
 
   it("the repository's npm configuration has no key npm does not know (no 'Unknown project config' warning)", async () => {
@@ -251,5 +263,63 @@ const names = ${JSON.stringify(["@semantic-highlight/core", "@semantic-highlight
 console.log(JSON.stringify(Object.fromEntries(names.map((n) => [n, realpathSync(require.resolve(n))]))));`,
     );
     for (const [name, file] of Object.entries(out)) expect(String(file).startsWith(`${consumer.dir}/`), `${name} → ${String(file)}`).toBe(true);
+  });
+});
+
+describe("a Node consumer without onnxruntime-node (core's optional peer)", () => {
+  let bare: Consumer;
+  beforeAll(async () => {
+    bare = await prepareConsumer(NODE_CONSUMER_WITHOUT_ORT);
+  }, 600_000);
+
+  const tryLoad = (what: string, load: string) => `  try {
+    const loaded = await (${load});
+    results[${JSON.stringify(what)}] = "loaded";
+    await loaded.dispose();
+  } catch (e) {
+    results[${JSON.stringify(what)}] = { name: e.name, code: e.code, dependency: e.dependency, missing: e instanceof MissingDependencyError, message: e.message };
+  }`;
+
+  it("installs no onnxruntime-node; importing works, BM25 works, and loading a model rejects with MissingDependencyError saying what to install", async () => {
+    expect(existsSync(path.join(bare.dir, "node_modules/onnxruntime-node"))).toBe(false);
+    writeFileSync(
+      path.join(bare.dir, "missing.mjs"),
+      `import { bm25Highlight, MissingDependencyError, SemanticHighlighter, loadHighlighter } from "@semantic-highlight/core";
+import { SemanticHighlightCompressor } from "@semantic-highlight/langchain";
+const results = {};
+results.bm25 = bm25Highlight("What is the capital of France?", "Paris is the capital of France. Bananas are yellow.").keptSentences.map((s) => s.text.trim());
+${tryLoad("worker", "SemanticHighlighter.load()")}
+${tryLoad("in-process", 'SemanticHighlighter.load(undefined, { backend: "in-process" })')}
+${tryLoad("loadHighlighter", "loadHighlighter()")}
+${tryLoad("compressor", "SemanticHighlightCompressor.fromModel()")}
+console.log(JSON.stringify(results));
+`,
+    );
+    const result = await runNode(bare, "missing.mjs", { timeoutMs: 120_000 });
+    expect(result.code, describeRun("missing.mjs", result)).toBe(0);
+    const out = JSON.parse(result.stdout.trim().split("\n").pop()!) as Record<string, unknown>;
+    expect(out.bm25).toEqual(["Paris is the capital of France."]);
+    for (const what of ["worker", "in-process", "loadHighlighter", "compressor"]) {
+      const error = out[what] as { name: string; code: string; dependency: string; missing: boolean; message: string };
+      expect(error, what).toMatchObject({ name: "MissingDependencyError", code: "MISSING_DEPENDENCY", dependency: "onnxruntime-node", missing: true });
+      expect(error.message, what).toContain("npm install onnxruntime-node");
+    }
+  });
+
+  it("CommonJS: require() works and loading rejects with the same error", async () => {
+    writeFileSync(
+      path.join(bare.dir, "missing.cjs"),
+      `const { MissingDependencyError, SemanticHighlighter } = require("@semantic-highlight/core");
+SemanticHighlighter.load(undefined, { backend: "in-process" }).then(
+  () => { console.log(JSON.stringify({ loaded: true })); },
+  (e) => { console.log(JSON.stringify({ missing: e instanceof MissingDependencyError, code: e.code, message: e.message })); },
+);
+`,
+    );
+    const result = await runNode(bare, "missing.cjs", { timeoutMs: 120_000 });
+    expect(result.code, describeRun("missing.cjs", result)).toBe(0);
+    const out = JSON.parse(result.stdout.trim().split("\n").pop()!) as { missing: boolean; code: string; message: string };
+    expect(out).toMatchObject({ missing: true, code: "MISSING_DEPENDENCY" });
+    expect(out.message).toContain("npm install onnxruntime-node");
   });
 });

@@ -13,7 +13,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { RemoteInferenceError, SemanticHighlighter, type RemoteBackend, type TensorFormat } from "@semantic-highlight/core";
+import { RemoteInferenceError, SemanticHighlighter, type TensorFormat } from "@semantic-highlight/core";
+import type { RemoteBackend } from "@semantic-highlight/core/internal";
 
 import { startV2Server, v2KitPresent, type V2Server, type V2ServerKind } from "./support/v2-servers.js";
 

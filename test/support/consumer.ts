@@ -341,12 +341,23 @@ export interface ConsumerSpec {
 }
 
 /**
- * The Node consumer shared by the packaging, docs and exit-fixture tests: every package of ours, the
- * frameworks' packages the adapters' users install, and TypeScript to compile the README's blocks.
+ * The Node consumer shared by the packaging, docs and exit-fixture tests: every package of ours, onnxruntime-node
+ * (core's optional peer for running models in Node, installed as the README says), the frameworks' packages the
+ * adapters' users install, and TypeScript to compile the README's blocks.
  */
 export const NODE_CONSUMER: ConsumerSpec = {
   name: "node",
-  dependencies: ["@langchain/core", "@langchain/classic", "@llamaindex/core", "llamaindex", "typescript", "@types/node"],
+  dependencies: ["onnxruntime-node", "@langchain/core", "@langchain/classic", "@llamaindex/core", "llamaindex", "typescript", "@types/node"],
+};
+
+/**
+ * A Node consumer that installs core and the LangChain adapter but not onnxruntime-node (core's optional peer):
+ * what a service that only talks to a remote server, or a user who forgot the runtime, gets.
+ */
+export const NODE_CONSUMER_WITHOUT_ORT: ConsumerSpec = {
+  name: "node-without-onnxruntime-node",
+  packages: ["@semantic-highlight/core", "@semantic-highlight/langchain"],
+  dependencies: ["@langchain/core"],
 };
 
 /** A prepared consumer project. */

@@ -18,7 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { Bm25SentenceScorer, selectSentences } from "@semantic-highlight/core";
+import { Bm25SentenceScorer, selectSentences } from "@semantic-highlight/core/internal";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const arg = (name, fallback) => {

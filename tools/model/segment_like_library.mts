@@ -4,7 +4,7 @@
 // stdin: JSON array of strings; stdout: JSON array of [[start, end], ...] per text (UTF-16 offsets).
 import { readFileSync } from "node:fs";
 
-import { segmentSentences } from "../../packages/core/src/segmentation.ts";
+import { segmentSentences } from "../../packages/core/src/text/segmentation.ts";
 
 const texts = JSON.parse(readFileSync(0, "utf8")) as string[];
 process.stdout.write(JSON.stringify(texts.map((t) => segmentSentences(t).map((s) => [s.start, s.end]))));

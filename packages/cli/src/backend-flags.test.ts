@@ -2,7 +2,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { startKServeServer } from "@semantic-highlight/core";
+import { startKServeServer } from "@semantic-highlight/core/testing";
 import { describe, expect, it } from "vitest";
 
 import { memoryIo } from "./io.js";

@@ -1,7 +1,7 @@
 /** Executable entry point (bin/semantic-highlight.js imports the built copy of this file). */
 import { inspect } from "node:util";
 
-import { escapeTerminal } from "@semantic-highlight/core";
+import { escapeTerminal } from "@semantic-highlight/core/internal";
 
 import { runCli } from "./program.js";
 

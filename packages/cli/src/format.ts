@@ -1,5 +1,6 @@
 /** Text output helpers: numbers, markdown tables, highlighted documents. */
-import { escapeTerminal, renderAnsi, type HighlightResult } from "@semantic-highlight/core";
+import type { HighlightResult } from "@semantic-highlight/core";
+import { escapeTerminal, renderAnsi } from "@semantic-highlight/core/internal";
 
 import type { GroupMetrics } from "./eval/metrics.js";
 import type { EvalReport } from "./eval/run.js";
@@ -18,7 +19,7 @@ export function pct(value: number | null | undefined): string {
   return value === null || value === undefined ? "–" : (value * 100).toFixed(1);
 }
 
-/** A markdown table; cells are escaped for `|` and made safe for a terminal ({@link terminalLine}). */
+/** A markdown table; cells are escaped for `|` and made safe for a terminal (`terminalLine`). */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const esc = (cell: string) => terminalLine(cell).replace(/\|/g, "\\|");
   const line = (cells: readonly string[]) => `| ${cells.map(esc).join(" | ")} |`;

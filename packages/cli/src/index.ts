@@ -1,5 +1,7 @@
 /**
- * semantic-highlight — the command line of the project, and its programmatic pieces:
+ * semantic-highlight — the command line of the project. Its programmatic API is what a script needs to run the
+ * CLI in-process and to evaluate models and baselines on sentence-relevance sets; highlighting itself is
+ * `@semantic-highlight/core`'s API.
  *
  * ```ts
  * import { loadEvalSet, runEval, formatEvalReport } from "semantic-highlight";
@@ -7,21 +9,21 @@
  * const report = await runEval({ items, method: { kind: "bm25" }, topK: 1, threshold: 0 });
  * console.log(report.f1, report.answerKept, report.compression);
  * ```
+ *
+ * @packageDocumentation
  */
-export { createProgram, runCli, VERSION } from "./program.js";
+
+// Running the CLI in-process (tests, wrappers): arguments in, exit code out, output through a CliIo.
+export { runCli } from "./program.js";
 export { CliError } from "./errors.js";
 export { memoryIo, processIo } from "./io.js";
 export type { CliIo } from "./io.js";
-export { bundledModelDirectory, loadModel, MODEL_ENV, resolveModel } from "./model-path.js";
-export { EvalDataError, evalItemProblem, isPositive, loadEvalSet, parseEvalJsonl } from "./eval/dataset.js";
+
+// Evaluation: the eval format, one call per item, the metrics and their report.
+export { EvalDataError, loadEvalSet, parseEvalJsonl } from "./eval/dataset.js";
 export type { EvalItem, EvalSet, LoadEvalSetOptions, SkippedItem } from "./eval/dataset.js";
-export { computeMetrics, groupMetrics, keptCharacters, precisionRecallF1 } from "./eval/metrics.js";
+export { computeMetrics } from "./eval/metrics.js";
 export type { EvalMetrics, GroupMetrics, ItemOutcome, NegativeMetrics } from "./eval/metrics.js";
-export { defaultThreshold, runEval, scoreItems, selectOutcomes } from "./eval/run.js";
-export type { EvalMethod, EvalReport, RunEvalOptions, ScoredItem, SelectionSetting, SweepRow } from "./eval/run.js";
-export { describeMethod, formatEvalReport, formatKeptSentences, formatSaving, markdownTable, pct, renderHighlighted } from "./format.js";
-export { DEFAULT_SWEEP, parsePositiveInt, parseSweepList, parseThreshold } from "./options.js";
-export { DEMO_DOCUMENTS } from "./demo-documents.js";
-export type { DemoDocument } from "./demo-documents.js";
-export { calibrate, readCalibrationFile, roundThreshold, writeThreshold } from "./commands/calibrate.js";
-export type { Calibration, CalibrationCriterion } from "./commands/calibrate.js";
+export { runEval } from "./eval/run.js";
+export type { EvalMethod, EvalReport, RunEvalOptions, ScoredItem, SweepRow } from "./eval/run.js";
+export { formatEvalReport } from "./format.js";

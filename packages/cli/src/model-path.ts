@@ -2,7 +2,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 
-import { DEFAULT_MODEL_ENV, defaultModelCandidates, SemanticHighlighter, type HighlighterLoadOptions } from "@semantic-highlight/core";
+import { SemanticHighlighter, type HighlighterLoadOptions } from "@semantic-highlight/core";
+import { DEFAULT_MODEL_ENV, defaultModelCandidates } from "@semantic-highlight/core/internal";
 
 import { CliError } from "./errors.js";
 

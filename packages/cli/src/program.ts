@@ -1,5 +1,6 @@
 /** The commander program and the error handling around it. */
-import { escapeTerminal, SemanticHighlightError } from "@semantic-highlight/core";
+import { SemanticHighlightError } from "@semantic-highlight/core";
+import { escapeTerminal } from "@semantic-highlight/core/internal";
 import { Command, CommanderError } from "commander";
 
 import { calibrateCommand } from "./commands/calibrate.js";

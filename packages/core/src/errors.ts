@@ -24,6 +24,7 @@ export type SemanticHighlightErrorCode =
  * rename classes in browser bundles, so `new.target.name` would there be a letter.
  */
 export class SemanticHighlightError extends Error {
+  /** What kind of failure this is: stable across releases, unlike the message. */
   readonly code: SemanticHighlightErrorCode;
   constructor(code: SemanticHighlightErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -38,6 +39,7 @@ export class SemanticHighlightError extends Error {
  * `file` names the offending file so the message can be acted on.
  */
 export class ModelLoadError extends SemanticHighlightError {
+  /** Always "ModelLoadError", also in minified bundles (a string, not the class name a minifier renames). */
   override name: string = "ModelLoadError";
   /** Absolute path of the file (or folder) that is wrong. */
   readonly file: string;
@@ -49,7 +51,9 @@ export class ModelLoadError extends SemanticHighlightError {
 
 /** A Hugging Face hub id was given, it is not in the local cache, and the hub cannot be reached. */
 export class ModelNotAvailableOfflineError extends SemanticHighlightError {
+  /** Always "ModelNotAvailableOfflineError", also in minified bundles (a string, not the class name a minifier renames). */
   override name: string = "ModelNotAvailableOfflineError";
+  /** The hub id that was asked for. */
   readonly modelId: string;
   constructor(modelId: string, detail: string, options?: { cause?: unknown }) {
     super(
@@ -82,6 +86,7 @@ export type ConversionErrorReason =
  * names what was not recognised (e.g. the checkpoint's non-encoder keys) and what to do.
  */
 export class ConversionError extends SemanticHighlightError {
+  /** Always "ConversionError", also in minified bundles (a string, not the class name a minifier renames). */
   override name: string = "ConversionError";
   /** Machine-readable cause. */
   readonly reason: ConversionErrorReason;
@@ -119,8 +124,11 @@ export type TritonRepositoryErrorReason =
  * repository as it was.
  */
 export class TritonRepositoryError extends SemanticHighlightError {
+  /** Always "TritonRepositoryError", also in minified bundles (a string, not the class name a minifier renames). */
   override name: string = "TritonRepositoryError";
+  /** Machine-readable cause. */
   readonly reason: TritonRepositoryErrorReason;
+  /** The repository, entry folder or file concerned. */
   readonly path: string;
   constructor(reason: TritonRepositoryErrorReason, path: string, problem: string, options?: { cause?: unknown }) {
     super("TRITON_REPOSITORY", `${path}: ${problem}`, options);
@@ -131,6 +139,7 @@ export class TritonRepositoryError extends SemanticHighlightError {
 
 /** The caller passed something the library cannot work with (empty query, wrong type, bad option). */
 export class InvalidInputError extends SemanticHighlightError {
+  /** Always "InvalidInputError", also in minified bundles (a string, not the class name a minifier renames). */
   override name: string = "InvalidInputError";
   constructor(message: string) {
     super("INVALID_INPUT", message);
@@ -143,8 +152,11 @@ export class InvalidInputError extends SemanticHighlightError {
  * document into many near-empty blocks, multiplying the compute.
  */
 export class QueryTooLongError extends SemanticHighlightError {
+  /** Always "QueryTooLongError", also in minified bundles (a string, not the class name a minifier renames). */
   override name: string = "QueryTooLongError";
+  /** Tokens of the query (tokenized without special tokens). */
   readonly queryTokens: number;
+  /** The most query tokens the block length allows. */
   readonly maxQueryTokens: number;
   /** Context tokens every block must keep next to the query (when known). */
   readonly minContextTokens: number | undefined;
@@ -165,6 +177,7 @@ export class QueryTooLongError extends SemanticHighlightError {
 
 /** onnxruntime failed or returned tensors that break the model contract. */
 export class InferenceError extends SemanticHighlightError {
+  /** Always "InferenceError", also in minified bundles (a string, not the class name a minifier renames). */
   override name: string = "InferenceError";
   constructor(message: string, options?: { cause?: unknown }) {
     super("INFERENCE", message, options);
@@ -173,6 +186,7 @@ export class InferenceError extends SemanticHighlightError {
 
 /** The operation was cancelled through an `AbortSignal`. */
 export class AbortError extends SemanticHighlightError {
+  /** Always "AbortError", also in minified bundles (a string, not the class name a minifier renames). */
   override name: string = "AbortError";
   constructor(reason?: unknown) {
     super("ABORTED", `The operation was aborted${reason instanceof Error ? `: ${reason.message}` : ""}.`, { cause: reason });
@@ -184,8 +198,11 @@ export class AbortError extends SemanticHighlightError {
  * raise `maxQueuedBatches`, or add workers / servers.
  */
 export class OverloadedError extends SemanticHighlightError {
+  /** Always "OverloadedError", also in minified bundles (a string, not the class name a minifier renames). */
   override name: string = "OverloadedError";
+  /** Batches waiting when the call was refused. */
   readonly queuedBatches: number;
+  /** The queue's bound (`maxQueuedBatches`). */
   readonly maxQueuedBatches: number;
   constructor(queuedBatches: number, maxQueuedBatches: number) {
     super(
@@ -200,7 +217,9 @@ export class OverloadedError extends SemanticHighlightError {
 
 /** A call (or one remote request) took longer than its `timeoutMs`. */
 export class TimeoutError extends SemanticHighlightError {
+  /** Always "TimeoutError", also in minified bundles (a string, not the class name a minifier renames). */
   override name: string = "TimeoutError";
+  /** The limit that passed, in milliseconds. */
   readonly timeoutMs: number;
   constructor(what: string, timeoutMs: number) {
     super("TIMEOUT", `${what} did not finish within ${timeoutMs} ms (timeoutMs).`);
@@ -213,6 +232,7 @@ export class TimeoutError extends SemanticHighlightError {
  * batches it held fail; the worker is replaced and later calls run as usual.
  */
 export class WorkerCrashedError extends SemanticHighlightError {
+  /** Always "WorkerCrashedError", also in minified bundles (a string, not the class name a minifier renames). */
   override name: string = "WorkerCrashedError";
   constructor(detail: string, options?: { cause?: unknown }) {
     super("WORKER_CRASHED", `An inference worker died while running a batch (${detail}); it has been replaced. Retry the call.`, options);
@@ -221,9 +241,11 @@ export class WorkerCrashedError extends SemanticHighlightError {
 
 /** A remote inference server (KServe V2 / Triton) refused, failed or answered outside the model contract. */
 export class RemoteInferenceError extends SemanticHighlightError {
+  /** Always "RemoteInferenceError", also in minified bundles (a string, not the class name a minifier renames). */
   override name: string = "RemoteInferenceError";
   /** HTTP status, when the server answered. */
   readonly status: number | undefined;
+  /** The server URL (or request URL) concerned. */
   readonly url: string;
   constructor(url: string, detail: string, status?: number, options?: { cause?: unknown }) {
     super("REMOTE", `${url}: ${detail}`, options);
@@ -233,13 +255,17 @@ export class RemoteInferenceError extends SemanticHighlightError {
 }
 
 /**
- * An optional package that a feature needs is not installed (or could not be loaded): e.g. `onnxruntime-web`,
- * which `WebHighlighter` runs models with. The message says what to install.
+ * An optional package that a feature needs is not installed (or could not be loaded): `onnxruntime-node`, which
+ * runs models in Node, or `onnxruntime-web`, which `WebHighlighter` runs models with (both are optional peer
+ * dependencies, so each app installs only the runtime it uses). The message says what to install.
  */
 export class MissingDependencyError extends SemanticHighlightError {
+  /** Always "MissingDependencyError", also in minified bundles (a string, not the class name a minifier renames). */
   override name: string = "MissingDependencyError";
   /** The npm package that is missing. */
   readonly dependency: string;
+  /** What needed it, e.g. "WebHighlighter (the browser / edge build)". */
+  readonly neededFor: string;
   constructor(dependency: string, neededFor: string, options?: { cause?: unknown }) {
     const cause = options?.cause instanceof Error ? ` (${options.cause.message})` : "";
     super(
@@ -249,6 +275,7 @@ export class MissingDependencyError extends SemanticHighlightError {
       options,
     );
     this.dependency = dependency;
+    this.neededFor = neededFor;
   }
 }
 
@@ -266,6 +293,7 @@ export type ModelCapability = "sentence-scores" | "ranking";
  * option; `capability` says what is missing.
  */
 export class UnsupportedByModelError extends InvalidInputError {
+  /** Always "UnsupportedByModelError", also in minified bundles (a string, not the class name a minifier renames). */
   override name: string = "UnsupportedByModelError";
   /** What the model lacks. */
   readonly capability: ModelCapability;

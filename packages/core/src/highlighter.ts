@@ -8,20 +8,21 @@ import path from "node:path";
 
 import { InProcessBackend, type InProcessBackendOptions } from "./backends/in-process.js";
 import { RemoteBackend, type RemoteBackendOptions } from "./backends/remote.js";
-import type { BackendKind, InferenceBackend } from "./backends/types.js";
+import type { BackendKind, HighlighterBackend, InferenceBackend } from "./backends/types.js";
 import { WorkerBackend, type WorkerBackendOptions } from "./backends/worker.js";
-import type { ModelConfig } from "./config.js";
-import { defaultModelDirectory } from "./default-model.js";
+import type { ModelConfig } from "./models/config.js";
+import { defaultModelDirectory } from "./models/default-model.js";
 import { InferenceError, InvalidInputError } from "./errors.js";
-import { looksLikeHubId, resolveHubModel, type HubOptions } from "./hub.js";
-import { loadModelFiles } from "./model.js";
-import { HighlightPipeline } from "./pipeline.js";
-import { Reranker, type RerankOptions, type RerankResult } from "./rerank.js";
-import { OnnxModelSession, type RuntimeOptions } from "./runtime.js";
-import type { TextTokenizer } from "./tokenization.js";
-import type { DocumentInput, HighlightOptions, HighlightResponse, HighlightResult } from "./types.js";
+import type { Highlighter } from "./highlighter-handle.js";
+import { looksLikeHubId, resolveHubModel, type HubOptions } from "./models/hub.js";
+import { loadModelFiles } from "./models/model-folder.js";
+import { HighlightPipeline } from "./pipeline/pipeline.js";
+import { Reranker, type RerankOptions, type RerankResult } from "./pipeline/rerank.js";
+import { OnnxModelSession, type RuntimeOptions } from "./backends/onnx-session.js";
+import type { TextTokenizer } from "./text/tokenization.js";
+import type { DocumentInput, HighlightOptions, HighlightResponse, HighlightResult } from "./pipeline/types.js";
 
-export type { Compression, DocumentInput, HighlightOptions, HighlightResponse, HighlightResult, HighlightTimings, SentenceResult } from "./types.js";
+export type { Compression, DocumentInput, HighlightOptions, HighlightResponse, HighlightResult, HighlightTimings, SentenceResult } from "./pipeline/types.js";
 
 /**
  * Where the model runs.
@@ -146,15 +147,15 @@ async function acquireParts(directory: string, runtime: RuntimeOptions | undefin
  * Scores every sentence of retrieved documents against a query with a Provence-family model and keeps
  * the relevant ones. Concurrent calls are safe; share one instance across callers.
  */
-export class SemanticHighlighter {
+export class SemanticHighlighter implements Highlighter {
   /** The model's config (`highlight_config.json`). */
   readonly config: ModelConfig;
   /** Folder the model was loaded from. */
   readonly modelDirectory: string;
   /** The model's tokenizer. */
   readonly tokenizer: TextTokenizer;
-  /** Where the model runs. */
-  readonly backend: InferenceBackend;
+  /** Where the model runs (`backend.info.kind`) and how busy it is (`backend.stats()`, for load shedding). */
+  readonly backend: HighlighterBackend;
   private readonly pipeline: HighlightPipeline;
   private readonly reranker: Reranker;
   private readonly releaseParts: () => Promise<void>;
@@ -242,4 +243,17 @@ export class SemanticHighlighter {
     this.pipeline.close();
     await this.releaseParts();
   }
+}
+
+/** Options of {@link loadHighlighter} (in Node: {@link HighlighterLoadOptions}; the browser build has its own). */
+export type LoadHighlighterOptions = HighlighterLoadOptions;
+
+/**
+ * Loads a highlighter, with the same name in the Node and the browser build, so code that runs in both (the
+ * framework adapters) loads models without naming either: in Node it is {@link SemanticHighlighter.load} (a
+ * folder, a hub id, or the embedded default model when `model` is left out); in the browser build it is
+ * `WebHighlighter.load` (a URL).
+ */
+export function loadHighlighter(model?: string, options?: LoadHighlighterOptions): Promise<SemanticHighlighter> {
+  return SemanticHighlighter.load(model, options);
 }

@@ -1,8 +1,9 @@
 /**
  * @semantic-highlight/core/web — the browser / edge build (also chosen for the package root by the `browser`,
- * `worker` and `edge-light` export conditions). Everything Node-free of the Node build (segmentation, tokenization, packing,
- * aggregation, selection, the pipeline, BM25, rendering) plus {@link WebHighlighter}: a model fetched by
- * URL and run by onnxruntime-web. No `node:` import, no filesystem, no onnxruntime-node.
+ * `worker` and `edge-light` export conditions): the Node-free public API (`exports.common.ts`: the same list as
+ * the Node build's) plus {@link WebHighlighter}, a model fetched by URL and run by onnxruntime-web (an optional
+ * peer dependency: `npm install @semantic-highlight/core onnxruntime-web`). No `node:` import, no filesystem,
+ * no onnxruntime-node.
  *
  * ```ts
  * import { WebHighlighter, renderHighlights } from "@semantic-highlight/core/web";
@@ -10,13 +11,14 @@
  * const result = await highlighter.highlightOne(query, text);
  * element.innerHTML = renderHighlights(result, { format: "html" });
  * ```
+ *
+ * @packageDocumentation
  */
 export * from "./exports.common.js";
 
 // Browser / edge only: models fetched by URL, run by onnxruntime-web.
-export { WebHighlighter } from "./web/highlighter.js";
-export type { WebHighlighterLoadOptions } from "./web/highlighter.js";
-export { fetchModelFiles, modelBaseUrl } from "./web/model-url.js";
-export type { FetchedModel, FetchLike, FetchModelOptions } from "./web/model-url.js";
-export { hasWebGpu, WebBackend } from "./backends/web.js";
-export type { WebBackendOptions, WebDevice, WebOutputNames } from "./backends/web.js";
+export { loadHighlighter, WebHighlighter } from "./web/highlighter.js";
+export type { LoadHighlighterOptions, WebHighlighterLoadOptions } from "./web/highlighter.js";
+export type { FetchLike, FetchModelOptions } from "./web/model-url.js";
+export { hasWebGpu } from "./backends/web.js";
+export type { WebBackendOptions, WebDevice } from "./backends/web.js";

@@ -10,21 +10,21 @@ import type { SerializedNotImplemented } from "@langchain/core/load/serializable
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import {
   checkOptionNames,
-  definedEntries,
   HIGHLIGHT_OPTION_NAMES,
-  InferenceError,
+  HighlighterHandle,
   InvalidInputError,
+  loadHighlighter,
   metadataKeyProblem,
-  SemanticHighlighter,
   selectDocuments,
   selectWithinContextBudget,
   validateDocumentSelectionOptions,
   type DocumentOrder as CoreDocumentOrder,
-  type HighlighterLoadOptions,
+  type Highlighter,
   type HighlightOptions,
   type HighlightResponse,
   type HighlightResult,
   type HighlightTimings,
+  type LoadHighlighterOptions,
 } from "@semantic-highlight/core";
 import { copyMetadata, highlightMetadata } from "./metadata.js";
 
@@ -91,16 +91,19 @@ export interface SemanticHighlightCompressorOptions extends Omit<HighlightOption
 export type SemanticHighlightCompressorFields = SemanticHighlightCompressorOptions &
   (
     | {
-        /** A loaded highlighter, shared with other components; the compressor never disposes it. */
-        highlighter: SemanticHighlighter;
+        /**
+         * A loaded highlighter (`SemanticHighlighter` in Node, `WebHighlighter` in browsers), shared with other
+         * components; the compressor never disposes it.
+         */
+        highlighter: Highlighter;
         model?: undefined;
         loadOptions?: undefined;
       }
     | {
-        /** Model folder or Hugging Face hub id, loaded on the first non-empty call. */
+        /** Model folder or Hugging Face hub id (in browsers: the model folder's URL), loaded on the first non-empty call. */
         model: string;
-        /** How to load `model`. */
-        loadOptions?: HighlighterLoadOptions;
+        /** How to load `model` (core's `loadHighlighter` options). */
+        loadOptions?: LoadHighlighterOptions;
         highlighter?: undefined;
       }
   );
@@ -130,24 +133,16 @@ export interface SemanticHighlightStats {
   threshold: number;
   /** Core's per-stage timings in milliseconds. */
   timings: HighlightTimings;
-  /** Model blocks and batches run. */
+  /** Model blocks run. */
   blocks: number;
+  /** Batches (backend calls) the blocks were run in. */
   batches: number;
 }
 
 const RUN_NAME = "SemanticHighlightCompressor";
 const SERIALIZED: SerializedNotImplemented = { lc: 1, type: "not_implemented", id: ["semantic_highlight", "langchain", RUN_NAME] };
 
-/** Shared between a compressor and the copies made by `withOptions`. */
-interface HighlighterSource {
-  highlighter?: SemanticHighlighter;
-  loading?: Promise<SemanticHighlighter>;
-  model?: string;
-  loadOptions?: HighlighterLoadOptions;
-  owned: boolean;
-  /** Set by dispose(): the compressor (and its withOptions copies) never loads the model again. */
-  disposed?: boolean;
-}
+/** The compressor's model, shared with the copies made by `withOptions` (core's {@link HighlighterHandle}). */
 const SOURCE = Symbol("semantic-highlight.source");
 
 /** Every option name the compressor accepts (core's highlight options, less sortByRerankScore, plus its own). */
@@ -195,16 +190,16 @@ function validateDocumentOptions(options: SemanticHighlightCompressorOptions): v
 export class SemanticHighlightCompressor extends BaseDocumentCompressor {
   /** The options this compressor applies (a frozen copy). */
   readonly options: Readonly<SemanticHighlightCompressorOptions>;
-  private readonly source: HighlighterSource;
+  private readonly source: HighlighterHandle;
 
   /**
    * Creates a compressor around a loaded `highlighter` (shared, never disposed by the compressor) or a
-   * `model` path / hub id that is loaded on the first call. Use {@link fromModel} to load eagerly.
+   * `model` path / hub id that is loaded on the first call. Use {@link SemanticHighlightCompressor.fromModel} to load eagerly.
    */
   constructor(fields: SemanticHighlightCompressorFields) {
     super();
     if (fields === null || typeof fields !== "object") throw new InvalidInputError("SemanticHighlightCompressor needs { highlighter } or { model }");
-    const { [SOURCE]: shared, highlighter, model, loadOptions, ...options } = fields as SemanticHighlightCompressorFields & { [SOURCE]?: HighlighterSource };
+    const { [SOURCE]: shared, highlighter, model, loadOptions, ...options } = fields as SemanticHighlightCompressorFields & { [SOURCE]?: HighlighterHandle };
     if (shared) {
       this.source = shared;
     } else if (highlighter !== undefined) {
@@ -212,34 +207,34 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
       if (highlighter === null || typeof (highlighter as { highlight?: unknown }).highlight !== "function") {
         throw new InvalidInputError("highlighter must be a SemanticHighlighter (from SemanticHighlighter.load)");
       }
-      this.source = { highlighter, owned: false };
+      this.source = HighlighterHandle.borrow(highlighter);
     } else if (typeof model === "string" && model.trim() !== "") {
-      this.source = { model, loadOptions, owned: true };
+      this.source = HighlighterHandle.lazy(() => loadHighlighter(model, loadOptions), { owner: RUN_NAME });
     } else {
       throw new InvalidInputError("SemanticHighlightCompressor needs { highlighter } (a loaded SemanticHighlighter) or { model } (a folder or hub id)");
     }
     validateDocumentOptions(options);
     // With a loaded highlighter every core option can be checked now (e.g. batchSize: 0), not on first use.
-    if (this.source.highlighter && typeof this.source.highlighter.validateOptions === "function") {
-      this.source.highlighter.validateOptions(coreOptions(options));
-    }
+    const loaded = this.source.current;
+    if (loaded && typeof loaded.validateOptions === "function") loaded.validateOptions(coreOptions(options));
     this.options = Object.freeze({ ...options });
   }
 
   /**
    * Loads a model (local folder or Hugging Face hub id; without one, the embedded default model that
-   * `SemanticHighlighter.load()` loads) and returns a compressor that owns it (release it with {@link dispose}).
+   * `SemanticHighlighter.load()` loads) and returns a compressor that owns it (release it with {@link SemanticHighlightCompressor.dispose}).
    */
   static async fromModel(
     model?: string,
-    options: SemanticHighlightCompressorOptions & { loadOptions?: HighlighterLoadOptions } = {},
+    options: SemanticHighlightCompressorOptions & { loadOptions?: LoadHighlighterOptions } = {},
   ): Promise<SemanticHighlightCompressor> {
     const { loadOptions, ...rest } = options;
     validateDocumentOptions(rest);
-    const highlighter = await SemanticHighlighter.load(model, loadOptions);
-    const compressor = new SemanticHighlightCompressor({ ...rest, highlighter });
-    compressor.source.owned = true;
-    return compressor;
+    return HighlighterHandle.build(
+      () => loadHighlighter(model, loadOptions),
+      (_highlighter, handle) => new SemanticHighlightCompressor({ ...rest, [SOURCE]: handle } as unknown as SemanticHighlightCompressorFields),
+      { owner: RUN_NAME },
+    );
   }
 
   /**
@@ -252,22 +247,8 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
   }
 
   /** The highlighter, loading the model first when the compressor was given a `model`. */
-  async getHighlighter(): Promise<SemanticHighlighter> {
-    const source = this.source;
-    if (source.disposed) throw new InferenceError("this SemanticHighlightCompressor was disposed (dispose() released its model); create a new one");
-    if (source.highlighter) return source.highlighter;
-    if (source.model === undefined) throw new InferenceError("this SemanticHighlightCompressor was disposed (dispose() released its model); create a new one");
-    source.loading ??= SemanticHighlighter.load(source.model, source.loadOptions).then(
-      (highlighter) => {
-        source.highlighter = highlighter;
-        return highlighter;
-      },
-      (error: unknown) => {
-        source.loading = undefined; // let a later call retry
-        throw error;
-      },
-    );
-    return source.loading;
+  getHighlighter(): Promise<Highlighter> {
+    return this.source.get();
   }
 
   /**
@@ -318,17 +299,11 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
   }
 
   /**
-   * Releases the model when this compressor loaded it ({@link fromModel} or `{ model }`) — for its
-   * {@link withOptions} copies too, which share it; a `highlighter` passed in is left alone.
+   * Releases the model when this compressor loaded it ({@link SemanticHighlightCompressor.fromModel} or `{ model }`) — for its
+   * {@link SemanticHighlightCompressor.withOptions} copies too, which share it; a `highlighter` passed in is left alone.
    */
-  async dispose(): Promise<void> {
-    const source = this.source;
-    if (!source.owned) return;
-    source.disposed = true;
-    const highlighter = source.highlighter ?? (source.loading ? await source.loading.catch(() => undefined) : undefined);
-    source.highlighter = undefined;
-    source.loading = undefined;
-    await highlighter?.dispose();
+  dispose(): Promise<void> {
+    return this.source.dispose();
   }
 
   private highlightOptions(): HighlightOptions {
@@ -361,6 +336,11 @@ export class SemanticHighlightCompressor extends BaseDocumentCompressor {
     });
     return { documents: output, results };
   }
+}
+
+/** The entries of `value` that are not `undefined` (so a spread cannot override a default with `undefined`). */
+function definedEntries<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The core highlight options of compressor options (document-level options removed, defaults applied). */

@@ -9,6 +9,11 @@
  * const compressor = await SemanticHighlightCompressor.fromModel(); // the embedded default model, or a folder / hub id
  * const retriever = new ContextualCompressionRetriever({ baseCompressor: compressor, baseRetriever });
  * ```
+ *
+ * In a browser, `fromModel` takes the model folder's URL (core's `loadHighlighter` loads a `WebHighlighter`), or
+ * pass `{ highlighter }` from `WebHighlighter.load`.
+ *
+ * @packageDocumentation
  */
 export { SemanticHighlightCompressor, SEMANTIC_HIGHLIGHT_EVENT } from "./compressor.js";
 export type {
@@ -17,7 +22,6 @@ export type {
   SemanticHighlightCompressorOptions,
   SemanticHighlightStats,
 } from "./compressor.js";
-export { copyMetadata, highlightMetadata } from "./metadata.js";
 export type { HighlightedSentence, SemanticHighlightMetadata } from "./metadata.js";
 export { CrossEncoderReranker, RELEVANCE_SCORE_KEY } from "./reranker.js";
 export type { CrossEncoderRerankerFields, CrossEncoderRerankerOptions } from "./reranker.js";

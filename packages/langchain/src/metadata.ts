@@ -1,6 +1,6 @@
 /**
  * What the compressor writes into a returned document's metadata. The details themselves are core's
- * framework-neutral {@link HighlightDetails}; the copy helper is core's `copyRecord`.
+ * framework-neutral `HighlightDetails`; the copy helper is core's `copyRecord`.
  */
 import { copyRecord, type HighlightDetails } from "@semantic-highlight/core";
 

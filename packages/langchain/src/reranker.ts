@@ -13,7 +13,16 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { checkOptionNames, InvalidInputError, RERANK_OPTION_NAMES, SemanticHighlighter, type HighlighterLoadOptions, type RerankOptions } from "@semantic-highlight/core";
+import {
+  checkOptionNames,
+  HighlighterHandle,
+  InvalidInputError,
+  loadHighlighter,
+  RERANK_OPTION_NAMES,
+  type Highlighter,
+  type LoadHighlighterOptions,
+  type RerankOptions,
+} from "@semantic-highlight/core";
 
 import { copyMetadata } from "./metadata.js";
 
@@ -25,7 +34,8 @@ export type CrossEncoderRerankerOptions = RerankOptions;
 
 /** Fields of {@link CrossEncoderReranker}: options plus a loaded highlighter (see `fromModel` to load one). */
 export interface CrossEncoderRerankerFields extends CrossEncoderRerankerOptions {
-  highlighter: SemanticHighlighter;
+  /** A loaded model (`SemanticHighlighter` in Node, `WebHighlighter` in browsers); the reranker never disposes it. */
+  highlighter: Highlighter;
 }
 
 /** Metadata key of the score, as LangChain's rerankers write it. */
@@ -41,9 +51,10 @@ export const RELEVANCE_SCORE_KEY = "relevanceScore";
  */
 export class CrossEncoderReranker extends BaseDocumentCompressor {
   /** The model behind the reranker. */
-  readonly highlighter: SemanticHighlighter;
+  readonly highlighter: Highlighter;
   private readonly options: CrossEncoderRerankerOptions;
-  private owned = false;
+  /** Borrowed when a highlighter was passed in, owned when {@link CrossEncoderReranker.fromModel} loaded it. */
+  private handle: HighlighterHandle;
 
   constructor(fields: CrossEncoderRerankerFields) {
     super();
@@ -54,25 +65,26 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     highlighter.validateRerankOptions(options);
     this.highlighter = highlighter;
     this.options = options;
+    this.handle = HighlighterHandle.borrow(highlighter);
   }
 
   /**
    * Loads a model (folder, Optimum export or hub id; without one, the embedded default model, whose ranking head
-   * reranks too) and builds a reranker that owns it ({@link dispose} frees it).
+   * reranks too) and builds a reranker that owns it ({@link CrossEncoderReranker.dispose} frees it).
    */
-  static async fromModel(model?: string, options: CrossEncoderRerankerOptions & { loadOptions?: HighlighterLoadOptions } = {}): Promise<CrossEncoderReranker> {
+  static async fromModel(model?: string, options: CrossEncoderRerankerOptions & { loadOptions?: LoadHighlighterOptions } = {}): Promise<CrossEncoderReranker> {
     const { loadOptions, ...rest } = options;
     // Names first (before the slow load); values are checked against the model once it is loaded.
     checkOptionNames(rest, RERANK_OPTION_NAMES, "CrossEncoderReranker option");
-    const highlighter = await SemanticHighlighter.load(model, loadOptions);
-    try {
-      const reranker = new CrossEncoderReranker({ ...rest, highlighter });
-      reranker.owned = true;
-      return reranker;
-    } catch (error) {
-      await highlighter.dispose();
-      throw error;
-    }
+    return HighlighterHandle.build(
+      () => loadHighlighter(model, loadOptions),
+      (highlighter, handle) => {
+        const reranker = new CrossEncoderReranker({ ...rest, highlighter });
+        reranker.handle = handle;
+        return reranker;
+      },
+      { owner: "CrossEncoderReranker" },
+    );
   }
 
   /**
@@ -97,8 +109,8 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     });
   }
 
-  /** Frees the model if {@link fromModel} loaded it; a highlighter passed in is left to its owner. */
-  async dispose(): Promise<void> {
-    if (this.owned) await this.highlighter.dispose();
+  /** Frees the model if {@link CrossEncoderReranker.fromModel} loaded it; a highlighter passed in is left to its owner. */
+  dispose(): Promise<void> {
+    return this.handle.dispose();
   }
 }

@@ -7,6 +7,8 @@
  * const postprocessor = await SemanticHighlightPostprocessor.fromModel(); // the embedded default model, or a folder / hub id
  * const engine = index.asQueryEngine({ nodePostprocessors: [postprocessor] });
  * ```
+ *
+ * @packageDocumentation
  */
 export { SemanticHighlightPostprocessor } from "./postprocessor.js";
 export type {

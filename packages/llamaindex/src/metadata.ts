@@ -9,7 +9,7 @@ export type { HighlightedSentence } from "@semantic-highlight/core";
 
 /**
  * Highlight details stored under `metadata[metadataKey]` (default `metadata.highlight`) of every node the
- * postprocessor prunes: core's {@link HighlightDetails} plus the score the node arrived with. Plain JSON
+ * postprocessor prunes: core's `HighlightDetails` plus the score the node arrived with. Plain JSON
  * data; the key is added to the node's `excludedLlmMetadataKeys` and `excludedEmbedMetadataKeys`, so none
  * of it reaches the LLM prompt or an embedding.
  */

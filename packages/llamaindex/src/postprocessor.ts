@@ -20,14 +20,15 @@ import {
 import { extractText } from "@llamaindex/core/utils";
 import {
   checkOptionNames,
+  HighlighterHandle,
   InvalidInputError,
+  loadHighlighter,
   metadataKeyProblem,
-  SemanticHighlighter,
   selectDocuments,
   selectWithinContextBudget,
   validateDocumentSelectionOptions,
-  validateSelectionOptions,
   type DocumentOrder,
+  type Highlighter,
   type HighlighterLoadOptions,
   type HighlightOptions,
   type HighlightResult,
@@ -107,8 +108,11 @@ export interface SemanticHighlightPostprocessorOptions extends HighlightPassThro
 
 /** Constructor parameters: a loaded highlighter (shared, not owned) plus options. */
 export interface SemanticHighlightPostprocessorParams extends SemanticHighlightPostprocessorOptions {
-  /** A loaded model. The postprocessor does not dispose it: share one across postprocessors and callers. */
-  highlighter: SemanticHighlighter;
+  /**
+   * A loaded model (`SemanticHighlighter` in Node, `WebHighlighter` in browsers). The postprocessor does not
+   * dispose it: share one across postprocessors and callers.
+   */
+  highlighter: Highlighter;
 }
 
 /** Options of {@link SemanticHighlightPostprocessor.fromModel}: postprocessor options plus how to load the model. */
@@ -126,11 +130,17 @@ export interface SemanticHighlightPostprocessorLoadOptions extends SemanticHighl
 
 /** The node-level options after defaults are applied. */
 export interface ResolvedNodeOptions {
+  /** At most this many nodes (`undefined`: all). */
   topN: number | undefined;
+  /** Whether nodes with nothing relevant are removed. */
   dropIrrelevant: boolean;
+  /** Order of the returned nodes. */
   order: NodeOrder;
+  /** What `NodeWithScore.score` holds. */
   scoreMode: ScoreMode;
+  /** Metadata key of the highlight details. */
   metadataKey: string;
+  /** Token budget over all nodes of a call (`undefined`: none). */
   contextBudget: number | undefined;
 }
 
@@ -263,21 +273,21 @@ function withScore(node: BaseNode, score: number | undefined): NodeWithScore {
  */
 export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
   /** The model used to score sentences. */
-  readonly highlighter: SemanticHighlighter;
+  readonly highlighter: Highlighter;
   /** Node-level options after defaults. */
   readonly nodeOptions: Readonly<ResolvedNodeOptions>;
   /** Core options forwarded to every `highlight` call (unset ones fall back to the model config). */
   readonly highlightOptions: Readonly<HighlightPassThroughOptions>;
-  /** Whether {@link dispose} releases the model (set by {@link fromModel}). */
-  private ownsHighlighter = false;
+  /** Borrowed when a highlighter was passed in; owned (released by {@link SemanticHighlightPostprocessor.dispose}) when {@link SemanticHighlightPostprocessor.fromModel} loaded it. */
+  private handle: HighlighterHandle;
 
   /**
-   * Wraps an already loaded highlighter (not owned: {@link dispose} leaves it alone). Throws
+   * Wraps an already loaded highlighter (not owned: {@link SemanticHighlightPostprocessor.dispose} leaves it alone). Throws
    * `InvalidInputError` on a bad option.
    */
   constructor(params: SemanticHighlightPostprocessorParams) {
     // Duck-typed rather than `instanceof`, so a highlighter from another copy of core still works.
-    if (!params || typeof params.highlighter?.highlight !== "function" || typeof params.highlighter.config !== "object") {
+    if (!params || typeof params.highlighter?.highlight !== "function" || typeof params.highlighter.validateOptions !== "function" || typeof params.highlighter.config !== "object") {
       throw new InvalidInputError(
         "SemanticHighlightPostprocessor needs { highlighter }: a SemanticHighlighter from SemanticHighlighter.load(...), " +
           "or use `await SemanticHighlightPostprocessor.fromModel(pathOrHubId, options)`",
@@ -286,18 +296,11 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
     const { highlighter, ...options } = params;
     checkOptionNames(options, POSTPROCESSOR_OPTION_NAMES, "SemanticHighlightPostprocessor option");
     this.highlighter = highlighter;
+    this.handle = HighlighterHandle.borrow(highlighter);
     this.nodeOptions = Object.freeze(resolveNodeOptions(options));
     this.highlightOptions = Object.freeze(pickHighlightOptions(options));
-    if (typeof highlighter.validateOptions === "function") {
-      // Every core option against this model (batchSize: 0, segmentation, maxLength, …) at construction.
-      highlighter.validateOptions(this.callOptions());
-    } else {
-      try {
-        validateSelectionOptions({ ...this.highlightOptions, threshold: this.highlightOptions.threshold ?? this.highlighter.config.threshold });
-      } catch (error) {
-        throw new InvalidInputError((error as Error).message);
-      }
-    }
+    // Every core option against this model (batchSize: 0, segmentation, maxLength, …) at construction.
+    highlighter.validateOptions(this.callOptions());
   }
 
   /**
@@ -320,7 +323,7 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
   /**
    * Loads a model (a local folder, or a Hugging Face hub id resolved through the cache; without one, the
    * embedded default model that `SemanticHighlighter.load()` loads) and returns a postprocessor that owns it:
-   * call {@link dispose} when done.
+   * call {@link SemanticHighlightPostprocessor.dispose} when done.
    */
   static async fromModel(modelPathOrHubId?: string, options: SemanticHighlightPostprocessorLoadOptions = {}): Promise<SemanticHighlightPostprocessor> {
     if (options === null || typeof options !== "object") throw new InvalidInputError("fromModel options must be an object");
@@ -331,15 +334,15 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
     if (runtime !== undefined) loadOptions.runtime = runtime;
     if (hub !== undefined) loadOptions.hub = hub;
     if (backend !== undefined) loadOptions.backend = backend;
-    const highlighter = await SemanticHighlighter.load(modelPathOrHubId, loadOptions);
-    try {
-      const postprocessor = new SemanticHighlightPostprocessor({ ...rest, highlighter });
-      postprocessor.ownsHighlighter = true;
-      return postprocessor;
-    } catch (error) {
-      await highlighter.dispose();
-      throw error;
-    }
+    return HighlighterHandle.build(
+      () => loadHighlighter(modelPathOrHubId, loadOptions),
+      (highlighter, handle) => {
+        const postprocessor = new SemanticHighlightPostprocessor({ ...rest, highlighter });
+        postprocessor.handle = handle;
+        return postprocessor;
+      },
+      { owner: "SemanticHighlightPostprocessor" },
+    );
   }
 
   /**
@@ -418,8 +421,8 @@ export class SemanticHighlightPostprocessor implements BaseNodePostprocessor {
       .filter((e) => !this.nodeOptions.dropIrrelevant || e.kind !== "scored" || e.result!.keptSentences.length > 0);
   }
 
-  /** Frees the model if this postprocessor loaded it ({@link fromModel}); a shared highlighter is left alone. */
-  async dispose(): Promise<void> {
-    if (this.ownsHighlighter) await this.highlighter.dispose();
+  /** Frees the model if this postprocessor loaded it ({@link SemanticHighlightPostprocessor.fromModel}); a shared highlighter is left alone. */
+  dispose(): Promise<void> {
+    return this.handle.dispose();
   }
 }

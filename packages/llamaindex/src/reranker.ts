@@ -14,7 +14,16 @@ import type { BaseNodePostprocessor } from "@llamaindex/core/postprocessor";
 import type { QueryBundle } from "@llamaindex/core/query-engine";
 import { MetadataMode, type NodeWithScore } from "@llamaindex/core/schema";
 import { extractText } from "@llamaindex/core/utils";
-import { checkOptionNames, InvalidInputError, RERANK_OPTION_NAMES, SemanticHighlighter, type HighlighterLoadOptions, type RerankOptions } from "@semantic-highlight/core";
+import {
+  checkOptionNames,
+  HighlighterHandle,
+  InvalidInputError,
+  loadHighlighter,
+  RERANK_OPTION_NAMES,
+  type Highlighter,
+  type LoadHighlighterOptions,
+  type RerankOptions,
+} from "@semantic-highlight/core";
 
 /**
  * Options of {@link CrossEncoderReranker}: core's rerank options (`topN`, `mode` "pair" | "blocks",
@@ -24,7 +33,8 @@ export type CrossEncoderRerankerOptions = RerankOptions;
 
 /** Parameters of {@link CrossEncoderReranker}: options plus a loaded highlighter (see `fromModel`). */
 export interface CrossEncoderRerankerParams extends CrossEncoderRerankerOptions {
-  highlighter: SemanticHighlighter;
+  /** A loaded model (`SemanticHighlighter` in Node, `WebHighlighter` in browsers); the reranker never disposes it. */
+  highlighter: Highlighter;
 }
 
 /**
@@ -37,9 +47,10 @@ export interface CrossEncoderRerankerParams extends CrossEncoderRerankerOptions 
  */
 export class CrossEncoderReranker implements BaseNodePostprocessor {
   /** The model behind the reranker. */
-  readonly highlighter: SemanticHighlighter;
+  readonly highlighter: Highlighter;
   private readonly options: CrossEncoderRerankerOptions;
-  private owned = false;
+  /** Borrowed when a highlighter was passed in, owned when {@link CrossEncoderReranker.fromModel} loaded it. */
+  private handle: HighlighterHandle;
 
   constructor(params: CrossEncoderRerankerParams) {
     if (params === null || typeof params !== "object" || typeof (params.highlighter as { rerank?: unknown } | undefined)?.rerank !== "function") {
@@ -49,25 +60,26 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
     highlighter.validateRerankOptions(options);
     this.highlighter = highlighter;
     this.options = options;
+    this.handle = HighlighterHandle.borrow(highlighter);
   }
 
   /**
    * Loads a model (folder, Optimum export or hub id; without one, the embedded default model, whose ranking head
-   * reranks too) and builds a reranker that owns it ({@link dispose} frees it).
+   * reranks too) and builds a reranker that owns it ({@link CrossEncoderReranker.dispose} frees it).
    */
-  static async fromModel(model?: string, options: CrossEncoderRerankerOptions & { loadOptions?: HighlighterLoadOptions } = {}): Promise<CrossEncoderReranker> {
+  static async fromModel(model?: string, options: CrossEncoderRerankerOptions & { loadOptions?: LoadHighlighterOptions } = {}): Promise<CrossEncoderReranker> {
     const { loadOptions, ...rest } = options;
     // Names first (before the slow load); values are checked against the model once it is loaded.
     checkOptionNames(rest, RERANK_OPTION_NAMES, "CrossEncoderReranker option");
-    const highlighter = await SemanticHighlighter.load(model, loadOptions);
-    try {
-      const reranker = new CrossEncoderReranker({ ...rest, highlighter });
-      reranker.owned = true;
-      return reranker;
-    } catch (error) {
-      await highlighter.dispose();
-      throw error;
-    }
+    return HighlighterHandle.build(
+      () => loadHighlighter(model, loadOptions),
+      (highlighter, handle) => {
+        const reranker = new CrossEncoderReranker({ ...rest, highlighter });
+        reranker.handle = handle;
+        return reranker;
+      },
+      { owner: "CrossEncoderReranker" },
+    );
   }
 
   /**
@@ -90,8 +102,8 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
     return ranked.map((r) => ({ node: nodes[r.documentIndex]!.node, score: r.score }));
   }
 
-  /** Frees the model if {@link fromModel} loaded it; a highlighter passed in is left to its owner. */
-  async dispose(): Promise<void> {
-    if (this.owned) await this.highlighter.dispose();
+  /** Frees the model if {@link CrossEncoderReranker.fromModel} loaded it; a highlighter passed in is left to its owner. */
+  dispose(): Promise<void> {
+    return this.handle.dispose();
   }
 }

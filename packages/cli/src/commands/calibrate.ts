@@ -14,7 +14,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
-import { CONFIG_FILE } from "@semantic-highlight/core";
+import { CONFIG_FILE } from "@semantic-highlight/core/internal";
 import { Command, InvalidArgumentError } from "commander";
 
 import { addBackendOptions, backendFromFlags, type BackendFlags } from "../backend-flags.js";

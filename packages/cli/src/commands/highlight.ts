@@ -1,7 +1,8 @@
 /** `semantic-highlight highlight --query "..." [text | --file PATH | stdin]`: highlight one document. */
 import { readFile } from "node:fs/promises";
 
-import { bm25Highlight, BM25_DEFAULT_THRESHOLD, renderAnsi, renderMarkdown, shouldUseColor, type HighlightResult } from "@semantic-highlight/core";
+import { bm25Highlight, shouldUseColor, type HighlightResult } from "@semantic-highlight/core";
+import { BM25_DEFAULT_THRESHOLD, renderAnsi, renderMarkdown } from "@semantic-highlight/core/internal";
 import { Command, Option } from "commander";
 
 import { CliError } from "../errors.js";

@@ -27,13 +27,17 @@ export interface EvalItem {
 
 /** A valid line that cannot be evaluated (for example an empty query: the model needs a question). */
 export interface SkippedItem {
+  /** The item's id. */
   id: string;
+  /** 1-based line in the file. */
   line: number;
+  /** Why it was left out. */
   reason: string;
 }
 
 /** A loaded eval file. */
 export interface EvalSet {
+  /** The file read. */
   file: string;
   /** Items to evaluate, in file order (after the language filter and limit). */
   items: EvalItem[];
@@ -43,7 +47,9 @@ export interface EvalSet {
 
 /** A line of an eval file is not a valid item; the message starts with `file:line:`. */
 export class EvalDataError extends CliError {
+  /** The eval file. */
   readonly file: string;
+  /** 1-based line of the bad item. */
   readonly line: number;
   constructor(file: string, line: number, problem: string) {
     super(`${file}:${line}: ${problem}`);

@@ -13,6 +13,7 @@ import { isPositive, type EvalItem } from "./dataset.js";
 
 /** Which sentences of one item were kept. */
 export interface ItemOutcome {
+  /** The evaluated item. */
   item: EvalItem;
   /** One flag per sentence. */
   kept: readonly boolean[];
@@ -34,8 +35,11 @@ export interface GroupMetrics {
   items: number;
   /** Number of positive items (at least one relevant sentence). */
   positives: number;
+  /** Micro precision of kept sentences against the labels, over positive items. */
   precision: number;
+  /** Micro recall of kept sentences against the labels, over positive items. */
   recall: number;
+  /** F1 of `precision` and `recall`. */
   f1: number;
   /** Share of positive items with every relevant sentence kept. */
   answerKept: number;
@@ -43,6 +47,7 @@ export interface GroupMetrics {
   compression: number;
   /** Share of characters removed over all items. */
   compressionAll: number;
+  /** Figures over the negative items. */
   negatives: NegativeMetrics;
   /** Sentence counts behind precision and recall (positive items only). */
   counts: { truePositives: number; falsePositives: number; falseNegatives: number };

@@ -2,13 +2,8 @@
  * Runs a scorer over eval items once and evaluates one or more selection settings on the stored scores
  * ("score once, select many times"): a threshold sweep costs one model pass.
  */
-import {
-  BM25_DEFAULT_THRESHOLD,
-  Bm25SentenceScorer,
-  selectSentences,
-  type Bm25Options,
-  type SemanticHighlighter,
-} from "@semantic-highlight/core";
+import type { Bm25Options, SemanticHighlighter } from "@semantic-highlight/core";
+import { BM25_DEFAULT_THRESHOLD, Bm25SentenceScorer, selectSentences } from "@semantic-highlight/core/internal";
 
 import type { EvalItem } from "./dataset.js";
 import { computeMetrics, type EvalMetrics, type ItemOutcome } from "./metrics.js";
@@ -24,6 +19,7 @@ export type EvalMethod =
 
 /** Sentence scores of one item, kept so that selection can be redone for any threshold. */
 export interface ScoredItem {
+  /** The scored item. */
   item: EvalItem;
   /** One score in 0..1 per sentence. */
   scores: number[];
@@ -71,7 +67,9 @@ export function selectOutcomes(scored: readonly ScoredItem[], setting: Selection
 
 /** Options of {@link runEval}. */
 export interface RunEvalOptions {
+  /** The items to evaluate (e.g. `loadEvalSet(file).items`). */
   items: readonly EvalItem[];
+  /** What scores the sentences: a loaded model, or a baseline. */
   method: EvalMethod;
   /** Keep threshold. Default: the model config's threshold; BM25: `BM25_DEFAULT_THRESHOLD`. */
   threshold?: number;
@@ -89,6 +87,7 @@ export interface RunEvalOptions {
 
 /** Metrics at one threshold of a sweep. */
 export interface SweepRow extends EvalMetrics {
+  /** The threshold these metrics were computed at. */
   threshold: number;
 }
 

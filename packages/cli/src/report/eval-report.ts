@@ -3,7 +3,7 @@
  * with its query and sentences coloured by score, gold sentences starred, misses (gold but pruned) and false
  * keeps (kept but not gold) outlined and labelled; filter buttons and anchor lists lead to the problems.
  */
-import { escapeHtml } from "@semantic-highlight/core";
+import { escapeHtml } from "@semantic-highlight/core/internal";
 
 import { isPositive } from "../eval/dataset.js";
 import type { GroupMetrics } from "../eval/metrics.js";

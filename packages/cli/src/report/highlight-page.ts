@@ -1,5 +1,6 @@
 /** `highlight --format html`: one document's highlights as a standalone page (query, marked text, scores, saving). */
-import { escapeHtml, renderHtml, type HighlightResult } from "@semantic-highlight/core";
+import type { HighlightResult } from "@semantic-highlight/core";
+import { escapeHtml, renderHtml } from "@semantic-highlight/core/internal";
 
 import { htmlPage } from "./page.js";
 

@@ -2,7 +2,7 @@
  * The shell of the CLI's self-contained HTML pages (highlight output, eval reports): one file, inline CSS
  * and script, no external resources, so it opens from disk anywhere and can be attached to an issue.
  */
-import { escapeHtml } from "@semantic-highlight/core";
+import { escapeHtml } from "@semantic-highlight/core/internal";
 
 /** Styles shared by the CLI's pages: score-coloured marks, gold markers, badges, the metric table. */
 export const PAGE_CSS = `

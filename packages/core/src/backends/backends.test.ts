@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, InferenceError, OverloadedError, TimeoutError, WorkerCrashedError } from "../errors.js";
 import { SemanticHighlighter } from "../highlighter.js";
 import { copyModel, repoRoot, sharedData, testModels } from "../test-support/models.js";
-import type { DocumentInput, HighlightResponse } from "../types.js";
+import type { DocumentInput, HighlightResponse } from "../pipeline/types.js";
 import { startKServeServer, type KServeServer } from "./kserve-server.js";
 import type { WorkerBackend } from "./worker.js";
 

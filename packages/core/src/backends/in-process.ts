@@ -3,7 +3,7 @@
  * `session.run` synchronously on the JavaScript thread (DESIGN §8), so this blocks the event loop for each
  * batch: right for tests, the CLI and batch jobs; servers want the worker backend.
  */
-import type { OnnxModelSession } from "../runtime.js";
+import type { OnnxModelSession } from "./onnx-session.js";
 import { JobQueue } from "./queue.js";
 import type { BackendInfo, BackendStats, BatchOutput, InferenceBackend, ModelInputs, RunOptions } from "./types.js";
 

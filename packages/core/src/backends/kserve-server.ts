@@ -7,8 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { loadModelFiles } from "../model.js";
-import { OnnxModelSession, type RuntimeOptions } from "../runtime.js";
+import { loadModelFiles } from "../models/model-folder.js";
+import { OnnxModelSession, type RuntimeOptions } from "./onnx-session.js";
 import { decodeInferBody, encodeInferResponse, INFERENCE_HEADER, modelPath, V2ProtocolError, type V2ModelMetadata, type V2Tensor } from "./kserve.js";
 import type { ModelInputName } from "./types.js";
 
@@ -30,7 +30,9 @@ export interface KServeServerOptions {
   port?: number;
   /** Host to listen on. Default 127.0.0.1. */
   host?: string;
+  /** onnxruntime session settings of the server's model. */
   runtime?: RuntimeOptions;
+  /** Faults to inject (also changeable later through {@link KServeServer.faults}). */
   faults?: KServeFaults;
 }
 
@@ -42,7 +44,9 @@ export interface KServeServer {
   model: string;
   /** Requests answered so far, by route kind. */
   counts: { metadata: number; infer: number; unavailable: number };
+  /** The faults in effect: change them between requests to inject 503s or delays on cue. */
   faults: KServeFaults;
+  /** Stops the server and releases its session. */
   close(): Promise<void>;
 }
 

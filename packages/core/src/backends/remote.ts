@@ -55,7 +55,10 @@ export interface RemoteBackendOptions {
    * version) gets JSON from then on, in this process. `"binary"` or `"json"` forces one encoding.
    */
   tensorFormat?: TensorFormat;
-  /** @deprecated Use `tensorFormat`. `true` = `"binary"` (forced), `false` = `"json"`. */
+  /**
+   * Forces an encoding: `true` = `tensorFormat: "binary"`, `false` = `"json"`.
+   * @deprecated Use `tensorFormat`.
+   */
   binary?: boolean;
   /**
    * Largest answer read, in bytes. By default an inference answer may be as large as its outputs written as

@@ -6,7 +6,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-import { sigmoid } from "../aggregation.js";
+import { sigmoid } from "../pipeline/aggregation.js";
 import { SemanticHighlighter } from "../highlighter.js";
 import { repoRoot } from "../test-support/models.js";
 import { startKServeServer } from "./kserve-server.js";

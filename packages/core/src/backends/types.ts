@@ -4,9 +4,8 @@
  * remote KServe V2 / Triton server, or (later) in a browser. Nothing else in core holds model state.
  */
 
-import type { PackedPreparation } from "../preparation.js";
-import type { DocumentSource } from "../result.js";
-import type { SegmentationOptions } from "../segmentation.js";
+import type { DocumentSource } from "../pipeline/types.js";
+import type { SegmentationOptions } from "../text/segmentation.js";
 
 /** Graph inputs the pipeline knows how to fill, by name. */
 export type ModelInputName = "input_ids" | "attention_mask" | "token_type_ids" | "sentence_index";
@@ -37,13 +36,23 @@ export type BackendKind = "in-process" | "worker" | "remote" | "web";
 
 /** What a backend learned about the graph when it was opened. */
 export interface BackendInfo {
+  /** Where the model runs. */
   kind: BackendKind;
-  /** Inputs the graph takes (a subset of {@link KNOWN_INPUT_NAMES}, always with input_ids and attention_mask). */
+  /** Inputs the graph takes (a subset of `KNOWN_INPUT_NAMES`, always with input_ids and attention_mask). */
   inputNames: readonly ModelInputName[];
   /** Whether the graph has the ranking output the pipeline reads. */
   hasRankingOutput: boolean;
   /** Batches worth keeping in flight at once (workers, concurrent requests); the pipeline queues ahead by this much. */
   parallelism: number;
+}
+
+/** One prepared document as flat arrays: sentence ends, and token ids with per-sentence offsets. */
+export interface PackedPreparation {
+  /** End offset of each sentence (starts follow: 0, then the previous end). */
+  ends: Int32Array;
+  /** `tokenOffsets[i]..tokenOffsets[i+1]` are sentence i's tokens in `tokenIds`; length sentences + 1. */
+  tokenOffsets: Int32Array;
+  tokenIds: Int32Array;
 }
 
 /** Documents to segment and tokenize off the calling thread. */
@@ -66,8 +75,19 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What a highlighter shows of its backend (`SemanticHighlighter.backend`): what runs the model, and how busy it
+ * is. The batch-running interface behind it is internal.
+ */
+export interface HighlighterBackend {
+  /** What the backend learned about the graph when it opened it. */
+  readonly info: BackendInfo;
+  /** Queue depth now, for monitoring and load shedding. */
+  stats?(): BackendStats;
+}
+
 /** Runs padded batches through a model that follows the contract (DESIGN §3). */
-export interface InferenceBackend {
+export interface InferenceBackend extends HighlighterBackend {
   readonly info: BackendInfo;
   /** Runs one batch. Concurrent calls are allowed; the backend queues or spreads them. */
   run(inputs: ModelInputs, options?: RunOptions): Promise<BatchOutput>;

@@ -13,7 +13,7 @@ import type { BackendInfo, BackendStats, BatchOutput, InferenceBackend, ModelInp
 /** Where onnxruntime-web runs the graph. */
 export type WebDevice = "wasm" | "webgpu" | "auto";
 
-/** Options of {@link WebBackend.create}. */
+/** Options of the onnxruntime-web backend (`WebHighlighter.load` takes them). */
 export interface WebBackendOptions {
   /**
    * `"wasm"`: WebAssembly on the CPU (the reference: same scores as Node within 1e-4). `"webgpu"`: the GPU,

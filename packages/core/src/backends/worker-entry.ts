@@ -4,8 +4,8 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 
-import { loadModelFolder, type LoadedModel } from "../model.js";
-import { packPreparation, prepareDocument } from "../preparation.js";
+import { loadModelFolder, type LoadedModel } from "../models/model-folder.js";
+import { packPreparation, prepareDocument } from "../pipeline/preparation.js";
 import { serializeError, type FromWorker, type ToWorker, type WorkerInit } from "./worker-protocol.js";
 
 const port = parentPort;

@@ -5,15 +5,15 @@
 import {
   InferenceError,
   InvalidInputError,
+  MissingDependencyError,
   ModelLoadError,
   SemanticHighlightError,
   type SemanticHighlightErrorCode,
 } from "../errors.js";
-import type { PackedPreparation } from "../preparation.js";
-import type { DocumentSource } from "../result.js";
-import type { RuntimeOptions } from "../runtime.js";
-import type { SegmentationOptions } from "../segmentation.js";
-import type { ModelInputName } from "./types.js";
+import type { DocumentSource } from "../pipeline/types.js";
+import type { RuntimeOptions } from "./onnx-session.js";
+import type { SegmentationOptions } from "../text/segmentation.js";
+import type { ModelInputName, PackedPreparation } from "./types.js";
 
 /** `workerData` of each worker thread. */
 export interface WorkerInit {
@@ -39,10 +39,14 @@ export interface SerializedError {
   message: string;
   code?: SemanticHighlightErrorCode;
   file?: string;
+  /** A {@link MissingDependencyError}'s package and what needed it. */
+  dependency?: string;
+  neededFor?: string;
 }
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof ModelLoadError) return { name: error.name, message: error.message, code: error.code, file: error.file };
+  if (error instanceof MissingDependencyError) return { name: error.name, message: error.message, code: error.code, dependency: error.dependency, neededFor: error.neededFor };
   if (error instanceof SemanticHighlightError) return { name: error.name, message: error.message, code: error.code };
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: "Error", message: String(error) };
@@ -54,6 +58,7 @@ export function deserializeError(error: SerializedError): SemanticHighlightError
     const problem = error.message.startsWith(`${error.file}: `) ? error.message.slice(error.file.length + 2) : error.message;
     return new ModelLoadError(error.file, problem);
   }
+  if (error.code === "MISSING_DEPENDENCY" && error.dependency !== undefined && error.neededFor !== undefined) return new MissingDependencyError(error.dependency, error.neededFor);
   if (error.code === "INVALID_INPUT" || error.name === "RangeError") return new InvalidInputError(error.message);
   return new InferenceError(error.code === "INFERENCE" ? error.message : `${error.name}: ${error.message}`);
 }

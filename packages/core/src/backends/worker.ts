@@ -15,10 +15,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 
 import { InferenceError, ModelLoadError, WorkerCrashedError } from "../errors.js";
-import type { PackedPreparation } from "../preparation.js";
-import type { RuntimeOptions } from "../runtime.js";
+import type { RuntimeOptions } from "./onnx-session.js";
 import { JobQueue, type ExecutionSlot } from "./queue.js";
-import type { BackendInfo, BackendStats, BatchOutput, InferenceBackend, ModelInputName, ModelInputs, PrepareRequest, RunOptions } from "./types.js";
+import type { BackendInfo, BackendStats, BatchOutput, InferenceBackend, ModelInputName, ModelInputs, PackedPreparation, PrepareRequest, RunOptions } from "./types.js";
 import { deserializeError, type FromWorker, type ToWorker, type WorkerInit } from "./worker-protocol.js";
 
 /** Options of the worker backend. */

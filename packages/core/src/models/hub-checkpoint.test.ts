@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { ModelLoadError, ModelNotAvailableOfflineError } from "../errors.js";
 import { SemanticHighlighter } from "../highlighter.js";
-import { hubReadingHint, looksLikeHubId, resolveHubModel, type HubProgress } from "../hub.js";
-import { loadModelFiles } from "../model.js";
+import { hubReadingHint, looksLikeHubId, resolveHubModel, type HubProgress } from "./hub.js";
+import { loadModelFiles } from "./model-folder.js";
 import { startFakeHub, type FakeHub } from "../test-support/hub-server.js";
 import { repoRoot, testModels } from "../test-support/models.js";
 

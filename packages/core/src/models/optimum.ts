@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 
-import { MAX_CONFIG_MAX_LENGTH, type ParsedModelConfig, type RerankActivation } from "../config.js";
+import { MAX_CONFIG_MAX_LENGTH, type ParsedModelConfig, type RerankActivation } from "./config.js";
 import { ModelLoadError } from "../errors.js";
 
 /** ONNX files of an Optimum / transformers.js export, in the order they are preferred. */

@@ -6,7 +6,7 @@
 import { escapeTerminal } from "./escape.js";
 import { clampScore, textSegments, type RenderableResult } from "./segments.js";
 
-/** Options of {@link renderAnsi}. */
+/** Options of `renderAnsi`. */
 export interface AnsiRenderOptions {
   /** Use ANSI escape sequences. Default false (plain text with `[[…]]` marks). */
   color?: boolean;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { bm25Highlight } from "../bm25.js";
+import { bm25Highlight } from "../pipeline/bm25.js";
 import { InvalidInputError } from "../errors.js";
 import { markIntensity, renderHtml } from "./html.js";
 import { renderHighlights } from "./index.js";

@@ -7,7 +7,7 @@ import { InvalidInputError } from "../errors.js";
 import { escapeHtml } from "./escape.js";
 import { clampScore, textSegments, type RenderableResult, type RenderableSentence } from "./segments.js";
 
-/** Options of {@link renderHtml}. */
+/** Options of `renderHtml`. */
 export interface HtmlRenderOptions {
   /**
    * Opening tags for kept sentences, used in turn (the first kept sentence gets `preTags[0]`, the second

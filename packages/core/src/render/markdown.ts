@@ -5,7 +5,7 @@
 import { escapeMarkdown } from "./escape.js";
 import { clampScore, textSegments, type RenderableResult } from "./segments.js";
 
-/** Options of {@link renderMarkdown}. */
+/** Options of `renderMarkdown`. */
 export interface MarkdownRenderOptions {
   /** How kept sentences are marked: `**bold**` (default, plain CommonMark) or `<mark>` (GitHub and most renderers). */
   style?: "bold" | "mark";

@@ -3,7 +3,7 @@
  * renderer covers every character of the document exactly once, whatever the sentence offsets are.
  */
 import { InvalidInputError } from "../errors.js";
-import type { HighlightResult, SentenceResult } from "../types.js";
+import type { HighlightResult, SentenceResult } from "../pipeline/types.js";
 
 /** What a renderer needs from a result: the text and its sentences with offsets, scores and decisions. */
 export type RenderableResult = Pick<HighlightResult, "text"> & { sentences: readonly RenderableSentence[] };

@@ -1,5 +1,5 @@
 /** Test fixtures: results built from text and per-sentence scores (no model). */
-import { segmentSentences } from "../segmentation.js";
+import { segmentSentences } from "../text/segmentation.js";
 import type { RenderableResult } from "./segments.js";
 
 /** Segments `text` and gives sentence i the score `scores[i]`, kept when above `threshold`. */

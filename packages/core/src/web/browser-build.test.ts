@@ -32,9 +32,9 @@ describe("build entry points", () => {
   it("index.web.ts bundles for the browser with no Node built-in, filesystem or onnxruntime-node", async () => {
     const { inputs, imports } = await graph("index.web.ts", "browser");
     expect(imports).toEqual(["@huggingface/tokenizers", "onnxruntime-web"]);
-    const nodeOnly = ["highlighter.ts", "runtime.ts", "model.ts", "hub.ts", "default-model.ts", "backends/in-process.ts", "backends/worker.ts"];
+    const nodeOnly = ["highlighter.ts", "backends/onnx-session.ts", "models/model-folder.ts", "models/hub.ts", "models/default-model.ts", "backends/in-process.ts", "backends/worker.ts"];
     for (const file of nodeOnly) expect(inputs).not.toContain(`packages/core/src/${file}`);
-    expect(inputs).toContain("packages/core/src/pipeline.ts"); // the shared pipeline, not a copy
+    expect(inputs).toContain("packages/core/src/pipeline/pipeline.ts"); // the shared pipeline, not a copy
     expect(inputs).toContain("packages/core/src/backends/web.ts");
   });
 

@@ -3,15 +3,15 @@
  * `tokenizer_config.json` (optional) and the ONNX file named by the config, fetched from one base URL and
  * validated like a model folder in Node, with errors that name the URL and what is wrong.
  */
-import { checkModelParts } from "../model-parts.js";
-import { CONFIG_FILE, parseModelConfig, type ModelConfig } from "../config.js";
+import { checkModelParts } from "../models/model-parts.js";
+import { CONFIG_FILE, parseModelConfig, type ModelConfig } from "../models/config.js";
 import { ModelLoadError } from "../errors.js";
-import { TextTokenizer } from "../tokenization.js";
+import { TextTokenizer } from "../text/tokenization.js";
 
 /** A `fetch`-compatible function (the global one by default; pass your own for auth headers or caching). */
 export type FetchLike = (url: string, init?: { signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; statusText: string; json(): Promise<unknown>; arrayBuffer(): Promise<ArrayBuffer> }>;
 
-/** Options of {@link fetchModelFiles}. */
+/** Options of `fetchModelFiles`. */
 export interface FetchModelOptions {
   /** Replaces the global `fetch`. */
   fetch?: FetchLike;

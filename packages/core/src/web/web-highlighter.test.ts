@@ -10,10 +10,10 @@ import { pathToFileURL } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { ModelLoadError } from "../errors.js";
+import { InferenceError, InvalidInputError, ModelLoadError } from "../errors.js";
 import { SemanticHighlighter } from "../highlighter.js";
 import { repoRoot, testModels } from "../test-support/models.js";
-import { WebHighlighter } from "./highlighter.js";
+import { loadHighlighter, WebHighlighter } from "./highlighter.js";
 import type { FetchLike } from "./model-url.js";
 
 const defaultModel = path.join(repoRoot, "models/default");
@@ -68,6 +68,31 @@ describe("WebHighlighter (onnxruntime-web, WebAssembly) matches the Node build",
     w.results.forEach((r, d) => r.sentenceScores.forEach((s, i) => (maxDiff = Math.max(maxDiff, Math.abs(s - n.results[d]!.sentenceScores[i]!)))));
     expect(maxDiff).toBeLessThanOrEqual(1e-4);
     expect(w.stats.blocks).toBe(n.stats.blocks);
+  });
+
+  it("reranks like the Node build (pair and blocks mode) and checks options the same way", async () => {
+    const documents = CASES.map(([, text]) => text);
+    for (const mode of ["pair", "blocks"] as const) {
+      const [w, n] = await Promise.all([web.rerank(CASES[0]![0], documents, { mode }), node.rerank(CASES[0]![0], documents, { mode })]);
+      expect(w.map((r) => r.documentIndex)).toEqual(n.map((r) => r.documentIndex));
+      w.forEach((r, i) => expect(Math.abs(r.score - n[i]!.score)).toBeLessThanOrEqual(1e-4));
+    }
+    expect(() => web.validateRerankOptions({ topN: -1 })).toThrow(InvalidInputError);
+    expect(() => web.validateOptions({ batchSize: 0 })).toThrow(InvalidInputError);
+    expect(() => web.validateOptions({ thresold: 0.5 } as never)).toThrow(/did you mean "threshold"/);
+  });
+
+  it("loadHighlighter is WebHighlighter.load in the browser build; without a URL it says to give one", async () => {
+    const loaded = await loadHighlighter(pathToFileURL(defaultModel + "/").href, { fetch: fileFetch, device: "wasm", numThreads: 1 });
+    try {
+      expect(loaded).toBeInstanceOf(WebHighlighter);
+      expect((await loaded.highlightOne(CASES[0]![0], CASES[0]![1])).sentenceScores).toEqual((await web.highlightOne(CASES[0]![0], CASES[0]![1])).sentenceScores);
+    } finally {
+      await loaded.dispose();
+    }
+    await expect(loaded.rerank("q", ["d"])).rejects.toBeInstanceOf(InferenceError);
+    await expect(loadHighlighter()).rejects.toThrow(InvalidInputError);
+    await expect(loadHighlighter()).rejects.toThrow(/model folder's URL/);
   });
 
   it("a missing file is a ModelLoadError naming its URL", async () => {

@@ -47,7 +47,7 @@ const ENCODER_TYPES = new Set(["xlm-roberta", "xlm_roberta", "roberta"]);
 const MAX_CONFIG_SIZE = 2 ** 31 - 1;
 
 /**
- * Maps a parsed `config.json` to {@link CheckpointConfig}.
+ * Maps a parsed `config.json` to `CheckpointConfig`.
  * @throws ConversionError (`UNSUPPORTED_CONFIG`) for options the XLM-R graph does not implement.
  */
 export function parseCheckpointConfig(json: unknown, file: string): CheckpointConfig {

@@ -9,7 +9,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 
 import { ConversionError } from "../../errors.js";
-import { MAX_CONFIG_JSON_BYTES, realPathInFolder } from "../../folder-files.js";
+import { MAX_CONFIG_JSON_BYTES, realPathInFolder } from "../folder-files.js";
 
 /**
  * The real path of the checkpoint file `name` (a name relative to `dir`, already checked to be plain).

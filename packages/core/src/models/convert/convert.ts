@@ -16,9 +16,9 @@ import { createWriteStream, existsSync } from "node:fs";
 import { copyFile, link, mkdir, realpath, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 
-import { CONFIG_FILE, CONFIG_FORMAT } from "../../config.js";
+import { CONFIG_FILE, CONFIG_FORMAT } from "../config.js";
 import { ConversionError } from "../../errors.js";
-import { parseCheckpointConfig, type CheckpointConfig } from "./checkpoint-config.js";
+import { parseCheckpointConfig } from "./checkpoint-config.js";
 import { readCheckpointJson } from "./checkpoint-files.js";
 import { checkEncoderAgainstTensors, detectLayout, type CheckpointLayout, type LayoutKind } from "./layout.js";
 import { encodeOnnxModel, OnnxDataType, type OnnxTensor } from "./onnx-proto.js";
@@ -52,7 +52,7 @@ export interface ConvertOptions {
   rerankOnly?: boolean;
   /** Override the block length (default: the checkpoint config's `max_length`, else 512 as the reference). */
   maxLength?: number;
-  /** Override the default threshold (default: the reference's rule, see {@link CheckpointConfig.threshold}). */
+  /** Override the default threshold (default: the reference's rule, see "Use the real model" in the README). */
   threshold?: number;
   /**
    * How float32 weights reach the folder: `"link"` (default) hard-links the safetensors files and points
@@ -71,15 +71,18 @@ export interface ConvertOptions {
 export interface ConversionResult {
   /** The written model folder (absolute). */
   directory: string;
+  /** Which Provence-family checkpoint layout was recognised. */
   layout: LayoutKind;
   /** Checkpoint names of the ranking head, empty when none. */
   rankingHead: string[];
   /** Checkpoint prefix of the pruning head; `null` for a rerank-only conversion. */
   pruningHead: string | null;
-  /** `max_length` and `threshold` written, and where they came from. */
+  /** `max_length` written into `highlight_config.json`. */
   maxLength: number;
+  /** `threshold` written into `highlight_config.json`. */
   threshold: number;
-  sources: CheckpointConfig["sources"];
+  /** Where `maxLength` and `threshold` came from: the checkpoint's config, or the reference's defaults. */
+  sources: { maxLength: "config" | "default"; threshold: "default_threadshold" | "default_threshold" | "default" };
   /** How the weights are stored: referenced in linked / copied safetensors files, or widened into model.onnx_data. */
   weightFiles: { file: string; how: "linked" | "copied" | "written"; bytes: number }[];
   /** How the tokenizer was obtained. */

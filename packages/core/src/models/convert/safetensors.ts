@@ -10,7 +10,7 @@ import { open } from "node:fs/promises";
 import path from "node:path";
 
 import { ConversionError } from "../../errors.js";
-import { plainFileNameProblem } from "../../folder-files.js";
+import { plainFileNameProblem } from "../folder-files.js";
 import { checkpointFileRealPath, readCheckpointJson } from "./checkpoint-files.js";
 
 /** Element types a safetensors file can hold. */

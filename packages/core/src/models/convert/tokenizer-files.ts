@@ -9,8 +9,8 @@ import { copyFile, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { ConversionError, ModelLoadError } from "../../errors.js";
-import { MAX_TOKENIZER_JSON_BYTES } from "../../folder-files.js";
-import { TextTokenizer } from "../../tokenization.js";
+import { MAX_TOKENIZER_JSON_BYTES } from "../folder-files.js";
+import { TextTokenizer } from "../../text/tokenization.js";
 import { checkpointFileRealPath, expectObject, readCheckpointJson } from "./checkpoint-files.js";
 import { sentencePieceToTokenizerJson } from "./sentencepiece.js";
 

@@ -21,7 +21,9 @@ function relativeSourceMapPaths(dir: string): void {
 }
 
 export default defineConfig([
-  // The two builds run at the same time: this one cleans everything but the web build's files.
+  // The two builds run at the same time, so neither cleans: tsup's declaration build deletes every *.d.ts in
+  // dist when `clean` is set, whenever it starts — under load after the web build has written
+  // index.web.d.ts, which then went missing from the tarball. The build script empties dist first instead.
   // Entries: the package root, `/internal` (for the CLI and benchmarks, no semver guarantee), `/testing` (test
   // doubles), and the worker backend's thread entry (dist/worker-entry.js, started in each worker thread).
   // Code splitting in both formats, so the entries share one copy of every module (one SemanticHighlightError
@@ -30,7 +32,7 @@ export default defineConfig([
     ...libraryBuild,
     entry: { index: "src/index.ts", internal: "src/internal.ts", testing: "src/testing.ts", "worker-entry": "src/backends/worker-entry.ts" },
     splitting: true,
-    clean: ["**/*", "!index.web.*"],
+    clean: false,
     onSuccess: async () => relativeSourceMapPaths(path.resolve("dist")),
   },
   // The browser / edge build (package.json "browser" condition): ESM only, no Node built-ins, onnxruntime-web

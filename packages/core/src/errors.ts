@@ -66,6 +66,7 @@ export type ConversionErrorReason =
   | "NO_RANKING_HEAD"
   | "SHAPE_MISMATCH"
   | "TOKENIZER"
+  | "QUANTIZATION"
   | "WRITE";
 
 /**

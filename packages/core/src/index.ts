@@ -33,5 +33,7 @@ export type { DownloadedHubRepo, HubOptions, HubProgress } from "./hub.js";
 export { convertCheckpoint, looksLikeCheckpoint } from "./models/convert/convert.js";
 export type { ConversionProgress, ConversionResult, ConvertOptions } from "./models/convert/convert.js";
 export type { LayoutKind } from "./models/convert/layout.js";
+export type { Int8Options } from "./models/convert/int8.js";
+export type { XlmrGraphOps } from "./models/convert/xlmr-graph.js";
 export { activationFromConfig, deriveOptimumConfig, looksLikeOptimumExport, maxLengthFromConfigs, OPTIMUM_MODEL_FILES } from "./models/optimum.js";
 export { DEFAULT_MODEL_ENV, defaultModelCandidates, defaultModelDirectory } from "./default-model.js";

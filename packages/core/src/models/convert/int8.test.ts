@@ -1,3 +1,4 @@
+import { spawnSync, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -5,6 +6,7 @@ import { describe, expect, it } from "vitest";
 
 import { ConversionError } from "../../errors.js";
 import { SemanticHighlighter } from "../../highlighter.js";
+import { repoRoot } from "../../test-support/models.js";
 import { checkpointFixture, maxDiffToTorch, maxLogitDiff, referenceBatches, runBatches } from "../../test-support/checkpoints.js";
 import { convertCheckpoint } from "./convert.js";
 import { int8Plan, quantizeRows, writeWeights } from "./int8.js";
@@ -130,5 +132,29 @@ describe("convertCheckpoint with int8", () => {
     expect(nan).toMatchObject({ reason: "QUANTIZATION" });
     expect((nan as Error).message).toMatch(/layer\.1\.attention\.self\.query\.weight: row 1 holds a value that is not finite/);
     expect(existsSync(target)).toBe(false);
+  });
+});
+
+describe("tools/model/quantize_int8.py on a TypeScript-converted folder", () => {
+  const python = "/usr/bin/python3";
+  const hasOnnx = (() => {
+    try {
+      execFileSync(python, ["-c", "import onnx, numpy"], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!hasOnnx)("fails loudly instead of writing an int8 folder in which nothing is quantized", async () => {
+    for (const graph of ["fused", "plain"] as const) {
+      const out = outDir();
+      await convertCheckpoint(checkpointFixture("open-provence"), out, { graph });
+      const dst = `${out}-int8`;
+      const run = spawnSync(python, [path.join(repoRoot, "tools/model/quantize_int8.py"), out, dst], { encoding: "utf8" });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toMatch(/nothing was quantized.*convert CKPT --out DIR --int8/s);
+      expect(existsSync(dst)).toBe(false);
+    }
   });
 });

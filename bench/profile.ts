@@ -20,17 +20,24 @@ const take = (name: string, fallback: string) => {
 const tokens = Number(take("tokens", "512"));
 const runs = Number(take("runs", "3"));
 const threads = Number(take("threads", "2"));
+/** Padding tokens at the end of the block (attention mask 0): a padded batch takes the masked attention path. */
+const pad = Number(take("pad", "0"));
 const out = take("out", "");
 const dirs = args;
-const command = `npx tsx bench/profile.ts --tokens ${tokens} --runs ${runs} --threads ${threads}${out ? ` --out ${out}` : ""} ${dirs.join(" ")}`;
-const lines = ["# Forward pass time by operator type (bench/profile.ts)", "", `Command: \`${command}\``, "", `${os.cpus()[0]?.model} × ${os.cpus().length}, load average at the start ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")}; batch 1 × ${tokens} tokens, ${runs} profiled runs after a warm-up, ${threads} threads. Shares are of the summed kernel time (\`If\` nodes left out: their time is their branch's MultiHeadAttention's). On a loaded machine every parallel kernel also waits for its second thread to be scheduled, which inflates small kernels (LayerNorm, GELU) more than the matrix products.`, ""];
+const command = `npx tsx bench/profile.ts --tokens ${tokens} --runs ${runs} --threads ${threads}${pad ? ` --pad ${pad}` : ""}${out ? ` --out ${out}` : ""} ${dirs.join(" ")}`;
+const lines = ["# Forward pass time by operator type (bench/profile.ts)", "", `Command: \`${command}\``, "", `${os.cpus()[0]?.model} × ${os.cpus().length}, load average at the start ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")}; batch 1 × ${tokens} tokens${pad ? ` (the last ${pad} padding)` : ""}, ${runs} profiled runs after a warm-up, ${threads} threads. Shares are of the summed kernel time (\`If\` nodes left out: their time is their branch's MultiHeadAttention's). On a loaded machine every parallel kernel also waits for its second thread to be scheduled, which inflates small kernels (LayerNorm, GELU) more than the matrix products.`, ""];
 const all: Record<string, Record<string, number>> = {};
 for (const dir of dirs) {
   const config = JSON.parse(readFileSync(path.join(dir, "highlight_config.json"), "utf8")) as { model_file?: string };
   const tmp = mkdtempSync(path.join(os.tmpdir(), "sh-prof-"));
   const session = await ort.InferenceSession.create(path.join(dir, config.model_file ?? "model.onnx"), { graphOptimizationLevel: "all", intraOpNumThreads: threads, interOpNumThreads: 1, enableProfiling: true, profileFilePrefix: path.join(tmp, "p") });
   const ids = BigInt64Array.from({ length: tokens }, (_, i) => BigInt(i === 0 ? 0 : i === tokens - 1 ? 2 : 5 + ((i * 7919) % 7990)));
-  const feeds = { input_ids: new ort.Tensor("int64", ids, [1, tokens]), attention_mask: new ort.Tensor("int64", new BigInt64Array(tokens).fill(1n), [1, tokens]) };
+  const mask = new BigInt64Array(tokens).fill(1n);
+  for (let i = tokens - pad; i < tokens; i++) {
+    ids[i] = 1n;
+    mask[i] = 0n;
+  }
+  const feeds = { input_ids: new ort.Tensor("int64", ids, [1, tokens]), attention_mask: new ort.Tensor("int64", mask, [1, tokens]) };
   for (let i = 0; i < runs + 1; i++) await session.run(feeds);
   session.endProfiling();
   await session.release();

@@ -191,8 +191,7 @@ export function buildXlmrModel(c: EncoderConfig, weights: Map<string, OnnxTensor
   /** LayerNorm(x + residual + bias) where x = input · Wᵀ. */
   const linearResidualNorm = (input: string, dense: string, residual: string, norm: string): string => {
     if (fused) {
-      const out = g.multi("SkipLayerNormalization", [product(input, `${dense}.weight`), residual, w(`${norm}.weight`), w(`${norm}.bias`), w(`${dense}.bias`)], 1, [float("epsilon", c.layerNormEps)], MS_DOMAIN);
-      return out[0]!;
+      return g.ms("SkipLayerNormalization", [product(input, `${dense}.weight`), residual, w(`${norm}.weight`), w(`${norm}.bias`), w(`${dense}.bias`)], [float("epsilon", c.layerNormEps)]);
     }
     return layerNorm(g.node("Add", [linear(input, dense), residual]), norm);
   };

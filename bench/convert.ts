@@ -1,5 +1,6 @@
 /**
  * Conversion benchmark: wall time and peak RSS of the TypeScript checkpoint converter on the zilliz shape
+ * (float32 linked, copied, transposed, int8; bf16 widened and int8)
  * (tools/model/build_zilliz_checkpoint.py: 2.27 GB float32, or --dtype bf16), each case in a fresh Node
  * process so peak RSS belongs to that case alone. Baseline = the child's max RSS after importing the converter,
  * before converting. Optional `--verify`: open the converted graph in onnxruntime-node and run one forward pass.
@@ -35,7 +36,11 @@ async function child(): Promise<void> {
   const out = flag("out")!;
   const baseline = process.resourceUsage().maxRSS / 1024;
   const started = performance.now();
-  const result = await convertCheckpoint(src, out, { overwrite: true, weights: flag("mode") === "copy" ? "copy" : "link" });
+  const mode = flag("mode");
+  const result = await convertCheckpoint(src, out, {
+    overwrite: true,
+    ...(mode === "int8" ? { int8: true } : mode === "transposed" ? { weights: "transposed" as const } : { weights: mode === "copy" ? ("copy" as const) : ("link" as const) }),
+  });
   const wallMs = performance.now() - started;
   const peak = process.resourceUsage().maxRSS / 1024;
   const record: ChildResult = { wallMs, baselineRssMB: baseline, peakRssMB: peak, weights: result.weightFiles };
@@ -59,7 +64,7 @@ async function child(): Promise<void> {
   process.stdout.write(`${JSON.stringify(record)}\n`);
 }
 
-function runCase(label: string, checkpoint: string, mode: "link" | "copy", verify: boolean) {
+function runCase(label: string, checkpoint: string, mode: "link" | "copy" | "int8" | "transposed", verify: boolean) {
   const out = path.join(mkdtempSync(path.join(path.dirname(checkpoint), ".bench-convert-")), "model");
   try {
     const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", "--checkpoint", checkpoint, "--out", out, "--mode", mode, ...(verify ? ["--verify"] : [])], {
@@ -86,14 +91,20 @@ async function main(): Promise<void> {
   const f32 = path.resolve(repo, flag("checkpoint", "models/zilliz-checkpoint")!);
   const bf16 = path.resolve(repo, flag("bf16", "models/zilliz-checkpoint-bf16")!);
   if (!existsSync(f32)) throw new Error(`${f32} missing: run /usr/bin/python3 tools/model/build_zilliz_checkpoint.py first`);
+  const loadAtStart = os.loadavg().map((x) => x.toFixed(1)).join(" / ");
   const rows = [];
   const readMs = readOnceMs(path.join(f32, "model.safetensors"));
   rows.push(runCase("f32, weights linked (default)", f32, "link", false));
   rows.push(runCase("f32, --copy-weights (streams model.onnx_data)", f32, "copy", false));
-  if (existsSync(bf16)) rows.push(runCase("bf16 → f32 widened (streams model.onnx_data)", bf16, "link", false));
+  rows.push(runCase("f32, --int8 (quantizes into model.onnx_data)", f32, "int8", false));
+  rows.push(runCase("f32, Linear weights transposed into model.onnx_data (library option weights: \"transposed\")", f32, "transposed", false));
+  if (existsSync(bf16)) {
+    rows.push(runCase("bf16 → f32 widened (streams model.onnx_data)", bf16, "link", false));
+    rows.push(runCase("bf16, --int8", bf16, "int8", false));
+  }
   if (!args.includes("--no-verify")) rows.push(runCase("f32 linked + onnxruntime session + 128-token forward", f32, "link", true));
 
-  const machine = `${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GB RAM, Node ${process.version}, load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")}`;
+  const machine = `${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GB RAM, Node ${process.version}, load average at the start ${loadAtStart}, at the end ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")}`;
   const outBase = path.resolve(repo, flag("results", "bench/results/convert-zilliz")!);
   mkdirSync(path.dirname(outBase), { recursive: true });
   writeFileSync(`${outBase}.json`, `${JSON.stringify({ machine, date: new Date().toISOString(), readOnceMs: readMs, rows }, null, 2)}\n`);

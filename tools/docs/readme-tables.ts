@@ -310,6 +310,17 @@ export function benchSummaryRows(root: string): BenchRow[] {
   const linked = field<Json[]>(V, v, "rows").find((r) => r.mode === "link" && Array.isArray(r.weights) && (r.weights as Json[]).every((w) => w.how === "linked") && !/session/.test(String(r.label)));
   if (!linked) throw new ResultFileError(V, "has no row converting with the weights linked");
 
+  const S = "bench/results/speed-zilliz.json";
+  const sp = load(S);
+  const sm = { file: S, machine: benchMachine(S, sp) };
+  const graphRows = field<Json[]>(S, sp, "graphs.rows");
+  const torchRows = field<Json[]>(S, sp, "torch.rows");
+  const SB = "bench/results/speed-zilliz-blocks.json";
+  const sb = load(SB);
+  const blockRows = field<Json[]>(SB, sb, "blocks.rows");
+  const int8Convert = field<Json[]>(V, v, "rows").find((r) => r.mode === "int8");
+  if (!int8Convert) throw new ResultFileError(V, "has no --int8 row");
+
   const tokens = (w: Json, file: string) => `${num(file, w.documents, "setup.workload.documents")} documents × ~${num(file, w.tokensPerDocument, "setup.workload.tokensPerDocument")} tokens, ${num(file, w.documentsPerCall, "setup.workload.documentsPerCall")} per call`;
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -354,6 +365,29 @@ export function benchSummaryRows(root: string): BenchRow[] {
       from: [{ file: B, machine: benchMachine(B, b) }],
     },
     {
+      what: "zilliz shape converted by the TypeScript converter, 512-token blocks: speed-up over fp32 fused (median of paired ratios) / largest score difference / keep decisions flipped",
+      result: ["fp32 plain", "int8 fused"]
+        .map((variant) => {
+          const e = entry(S, graphRows, "graphs.rows", { variant });
+          const agreement = e.vsFp32Fused as Json;
+          return `${variant} ${num(S, e.speedupVsFp32Fused, "graphs.rows[].speedupVsFp32Fused")}× / ${num(S, agreement.maxAbsDiff, "vsFp32Fused.maxAbsDiff")} / ${num(S, agreement.keptFlips, "vsFp32Fused.keptFlips")} of ${num(S, agreement.sentences, "vsFp32Fused.sentences")}`;
+        })
+        .join("; "),
+      from: [sm],
+    },
+    {
+      what: "ours vs torch eager (batch 1, same blocks, 2 threads each): speed-up over torch fp32",
+      result: torchRows.map((e) => `${String(e.name)} ${num(S, e.speedupVsTorchFp32, "torch.rows[].speedupVsTorchFp32")}×`).join(", "),
+      from: [sm],
+    },
+    {
+      what: `zilliz shape, one ${num(SB, field(SB, sb, "blocks.docTokens"), "blocks.docTokens")}-token document by block length: ms per 1k document tokens (per-token cost over the 512 block)`,
+      result: ["fp32 fused", "int8 fused"]
+        .map((variant) => `${variant} ${blockRows.filter((e) => e.variant === variant).map((e) => `${num(SB, e.maxLength, "blocks.rows[].maxLength")}: ${num(SB, e.msPer1kDocTokens, "blocks.rows[].msPer1kDocTokens")} (${num(SB, e.perTokenVsSmallest, "blocks.rows[].perTokenVsSmallest")}×)`).join(", ")}`)
+        .join("; "),
+      from: [{ file: SB, machine: benchMachine(SB, sb) }],
+    },
+    {
       what: "int8 ceiling of this CPU: the feed-forward GEMMs alone, int8 over fp32",
       result: `${Math.min(...speedups).toFixed(2)}–${Math.max(...speedups).toFixed(2)}×`,
       from: [{ file: C, machine: String(field(C, c, "cpu")) }],
@@ -361,6 +395,11 @@ export function benchSummaryRows(root: string): BenchRow[] {
     {
       what: `converting the zilliz-shape checkpoint (${Math.round(num(V, linked.checkpointMB, "rows[].checkpointMB"))} MB), weights linked`,
       result: `${(num(V, linked.wallMs, "rows[].wallMs") / 1000).toFixed(2)} s, peak RSS +${Math.round(num(V, linked.peakRssMB, "rows[].peakRssMB") - num(V, linked.baselineRssMB, "rows[].baselineRssMB"))} MB over the baseline`,
+      from: [{ file: V, machine: `${String(field(V, v, "machine"))}; ${String(field(V, v, "date")).slice(0, 10)}` }],
+    },
+    {
+      what: "converting it to int8 (`--int8`, streamed tensor by tensor)",
+      result: `${(num(V, int8Convert.wallMs, "rows[].wallMs") / 1000).toFixed(1)} s, peak RSS +${Math.round(num(V, int8Convert.peakRssMB, "rows[].peakRssMB") - num(V, int8Convert.baselineRssMB, "rows[].baselineRssMB"))} MB over the baseline`,
       from: [{ file: V, machine: `${String(field(V, v, "machine"))}; ${String(field(V, v, "date")).slice(0, 10)}` }],
     },
   ];

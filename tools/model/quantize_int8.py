@@ -25,6 +25,14 @@ nothing and their outputs are the logits the pipeline reads.
 ``--reduce-range`` quantizes weights to 7 bits (±63), as onnxruntime recommends for CPUs
 without VNNI (AVX2-only x86), where u8×s8 products can saturate.
 
+Which tool: this script quantizes an existing ONNX model folder whose weights reach ``MatMul`` as stored
+initializers — graphs exported by torch (``models/default`` with its in-graph lexical features,
+``export_hf_checkpoint.py``, ``build_zilliz_shape.py``). A Hugging Face checkpoint is quantized by the
+TypeScript converter directly: ``semantic-highlight convert CKPT --out DIR --int8`` (same scheme, streamed,
+no Python). A graph in which this script finds no weight ``MatMul`` (e.g. one written by the TypeScript
+converter: its float32 weights are read in place through ``FusedMatMul(transB)`` / ``Transpose``) is an error,
+not a silent float32 copy.
+
 Usage::
 
     /usr/bin/python3 tools/model/quantize_int8.py models/default            # -> models/default-int8
@@ -154,6 +162,24 @@ def quantize_model(m, min_columns: int = 16, reduce_range: bool = False, embeddi
     return stats
 
 
+class NothingQuantized(RuntimeError):
+    """The graph has no weight MatMul this script can quantize."""
+
+
+def check_quantized(stats, source: str, m) -> None:
+    """Fails loudly when nothing was quantized: an "int8" folder that runs float32 is worse than no folder."""
+    if stats["matmul_quantized"] > 0:
+        return
+    ops = sorted({(n.domain + "." if n.domain else "") + n.op_type for n in m.graph.node})
+    hint = ""
+    if any(op in ("Transpose", "com.microsoft.FusedMatMul") for op in ops):
+        hint = (" Its weights reach their MatMuls through Transpose / FusedMatMul(transB), as in a graph written by"
+                " the TypeScript converter: quantize the checkpoint instead with"
+                " `semantic-highlight convert CKPT --out DIR --int8`.")
+    raise NothingQuantized(f"{source}: no MatMul with a stored 2-D float weight was found, so nothing was quantized"
+                           f" (operators: {', '.join(ops)}).{hint}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("src", help="fp32 model folder (highlight_config.json + ONNX + tokenizer)")
@@ -176,6 +202,7 @@ def main() -> None:
     m = onnx.load(os.path.join(src, model_file))  # external data beside it is loaded too
     stats = quantize_model(m, args.min_columns, args.reduce_range, not args.keep_embeddings)
     print(f"rewrote graph in {time.time() - t0:.1f} s: {json.dumps(stats)}", flush=True)
+    check_quantized(stats, os.path.join(src, model_file), m)
 
     os.makedirs(dst, exist_ok=True)
     out_name = "model.int8.onnx"
@@ -217,4 +244,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except NothingQuantized as error:
+        sys.exit(f"quantize_int8.py: {error}")

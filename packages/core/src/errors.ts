@@ -78,6 +78,7 @@ export type ConversionErrorReason =
   | "NO_RANKING_HEAD"
   | "SHAPE_MISMATCH"
   | "TOKENIZER"
+  | "QUANTIZATION"
   | "WRITE";
 
 /**

@@ -36,3 +36,5 @@ export type { LayoutKind } from "./models/convert/layout.js";
 // Serving a model folder with Triton Inference Server.
 export { writeTritonRepository } from "./serving/triton.js";
 export type { TritonRepositoryOptions, TritonRepositoryResult } from "./serving/triton.js";
+export type { Int8Options, WeightWriteStats } from "./models/convert/int8.js";
+export type { XlmrGraphOps } from "./models/convert/xlmr-graph.js";

@@ -65,13 +65,26 @@ describe("semantic-highlight convert", () => {
     }
   });
 
-  it("explains what it did not recognise, and that --int8 needs the Python tool for now", async () => {
+  it("explains what it did not recognise, and rejects option mistakes", async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "sh-cli-out-")), "model");
     const bad = await run(["convert", checkpoint(), "--out", out, "--pruning-head-prefix", "nope"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/pruning head not found.*token_classifier\.weight \[2, 16\]/);
-    const int8 = await run(["convert", checkpoint(), "--out", out, "--int8"]);
-    expect(int8.code).toBe(1);
-    expect(int8.stderr).toMatch(/quantize_int8\.py/);
+    expect((await run(["convert", checkpoint(), "--out", out, "--reduce-range"])).stderr).toMatch(/--reduce-range only applies with --int8/);
+    expect((await run(["convert", checkpoint(), "--out", out, "--graph", "onnx"])).stderr).toMatch(/--graph must be fused or plain/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("--int8 writes an int8 folder and says what it quantized", async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "sh-cli-out-")), "model");
+    const { code, stdout } = await run(["convert", checkpoint(), "--out", out, "--int8"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/int8: 12 Linear weights \(s8 per output column\), 0 embedding tables/);
+    expect(JSON.parse(readFileSync(path.join(out, "highlight_config.json"), "utf8"))).toMatchObject({ quantization: { linearQuantized: 12, reduceRange: false } });
+    const plain = path.join(mkdtempSync(path.join(tmpdir(), "sh-cli-out-")), "model");
+    const json = await run(["convert", checkpoint(), "--out", plain, "--int8", "--reduce-range", "--graph", "plain", "--json"]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ quantization: { reduceRange: true } });
+    expect(readFileSync(path.join(plain, "model.onnx")).includes("MatMulInteger")).toBe(true);
   });
 });

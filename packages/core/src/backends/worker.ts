@@ -10,6 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -24,8 +25,9 @@ import { deserializeError, type FromWorker, type ToWorker, type WorkerInit } fro
 export interface WorkerBackendOptions {
   /**
    * Worker threads, each with its own session (memory: one copy of the weights each). Default 1, which
-   * already uses every core through onnxruntime's intra-op threads; more pays off on many-core machines
-   * with `runtime.intraOpNumThreads` set to cores / workers.
+   * already uses every core through onnxruntime's intra-op threads. With more, each worker gets
+   * cores / workers intra-op threads unless `runtime.intraOpNumThreads` says otherwise
+   * (`withWorkerThreads`); more workers only pay off with many cores and concurrent calls.
    */
   workers?: number;
   /** Most batches waiting for a worker; beyond it calls fail at once with `OverloadedError`. Default 1024. */
@@ -36,6 +38,16 @@ export interface WorkerBackendOptions {
 
 type Job = { kind: "run"; inputs: ModelInputs } | { kind: "prepare"; request: PrepareRequest };
 type JobResult = BatchOutput | PackedPreparation[];
+
+/**
+ * Intra-op threads per worker when the caller set none: onnxruntime's own default (every core) for one
+ * worker; the cores shared out for several, so W workers never run W × cores threads on `cores` cores
+ * (bench/results/speed-zilliz.md: oversubscribed workers lose throughput and latency).
+ */
+export function withWorkerThreads(runtime: RuntimeOptions, workers: number, cores = availableParallelism()): RuntimeOptions {
+  if (workers <= 1 || runtime.intraOpNumThreads !== undefined) return runtime;
+  return { ...runtime, intraOpNumThreads: Math.max(1, Math.floor(cores / workers)) };
+}
 
 /** How to start the entry file: the built JavaScript, or the TypeScript source through tsx (tests, dev). */
 function workerSource(): { source: string | URL; eval: boolean } {
@@ -260,7 +272,7 @@ export class WorkerBackend implements InferenceBackend {
   static async start(directory: string, runtime: RuntimeOptions = {}, options: WorkerBackendOptions = {}): Promise<WorkerBackend> {
     const workers = options.workers ?? 1;
     if (!Number.isInteger(workers) || workers < 1) throw new ModelLoadError(directory, `workers must be a positive integer (got ${String(workers)})`);
-    const init: WorkerInit = { directory, runtime };
+    const init: WorkerInit = { directory, runtime: withWorkerThreads(runtime, workers) };
     let backend: WorkerBackend | undefined;
     const onDeath = (slot: WorkerSlot) => backend?.replace(slot);
     // While loading, the caller awaits load(): the workers hold the process. Once ready they are idle.

@@ -52,6 +52,11 @@ export interface HubOptions {
   accessToken?: string;
   /** Give up reaching the hub after this long (ms) when fetching the small metadata files. Default 10 000. */
   connectTimeoutMs?: number;
+  /**
+   * Convert a checkpoint repository with int8 weights (`convertCheckpoint`'s `int8`), cached beside the
+   * float32 conversion as `<commit>-int8`. Repositories that already hold a model folder are loaded as published.
+   */
+  int8?: boolean;
   /** Called while files download and while a checkpoint converts. */
   onProgress?: (progress: HubProgress) => void;
 }
@@ -212,7 +217,7 @@ export async function resolveHubModel(ref: string, options: HubOptions = {}): Pr
   const revision = checkRevision(options.revision ?? "main");
   const cacheDir = options.cacheDir ?? defaultHubCacheDir();
   const convertedRoot = options.convertedCacheDir ?? defaultConvertedCacheDir(cacheDir);
-  const convertedDir = (commit: string) => inside(convertedRoot, repoFolder(modelId), commit);
+  const convertedDir = (commit: string) => inside(convertedRoot, repoFolder(modelId), options.int8 ? `${commit}-int8` : commit);
 
   const cached = cachedCommit(cacheDir, modelId, revision);
   if (cached.commit !== null) {
@@ -250,6 +255,7 @@ export async function resolveHubModel(ref: string, options: HubOptions = {}): Pr
   try {
     await convertCheckpoint(repo.directory, target, {
       name: modelId,
+      ...(options.int8 ? { int8: true } : {}),
       onProgress: (p: ConversionProgress) => report({ phase: "convert", done: p.done, total: p.total }),
     });
   } catch (error) {

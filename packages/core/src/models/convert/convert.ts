@@ -24,7 +24,8 @@ import { checkEncoderAgainstTensors, detectLayout, type CheckpointLayout, type L
 import { encodeOnnxModel, OnnxDataType, type OnnxTensor } from "./onnx-proto.js";
 import { openCheckpointTensors, readTensorChunks, toFloat32, type TensorEntry } from "./safetensors.js";
 import { writeTokenizerFiles } from "./tokenizer-files.js";
-import { buildXlmrModel, expectedTensorShapes } from "./xlmr-graph.js";
+import { encoderLinearWeights, int8Plan, writeWeights, type Int8Options, type WeightPlan, type WeightWriteStats } from "./int8.js";
+import { buildXlmrModel, expectedTensorShapes, type XlmrGraphOps } from "./xlmr-graph.js";
 
 /** Progress of a conversion, reported in bytes of weights handled. */
 export interface ConversionProgress {
@@ -56,9 +57,23 @@ export interface ConvertOptions {
   threshold?: number;
   /**
    * How float32 weights reach the folder: `"link"` (default) hard-links the safetensors files and points
-   * into them (copies when a link is impossible); `"copy"` always writes `model.onnx_data`.
+   * into them (copies when a link is impossible); `"copy"` always writes `model.onnx_data`; `"transposed"`
+   * writes `model.onnx_data` with the encoder's Linear weights transposed to [in, out] (measured no faster
+   * than the default, which reads [out, in] in place: bench/results/fp32-layouts.md). Ignored with `int8`.
    */
-  weights?: "link" | "copy";
+  weights?: "link" | "copy" | "transposed";
+  /**
+   * Operators of the emitted graph: `"fused"` (default) uses onnxruntime's contrib kernels (fused attention,
+   * SkipLayerNormalization, BiasGelu, MatMul reading the checkpoint's [out, in] weights); `"plain"` only
+   * standard ONNX operators, for runtimes without them.
+   */
+  graph?: XlmrGraphOps;
+  /**
+   * Write int8 weights (see ./int8.ts): encoder Linear layers s8 per output column, embedding tables s8 per
+   * row, the rest float32 — all in one `model.onnx_data`, nothing linked. About 4× smaller and, on the zilliz
+   * shape, several times faster on CPU; costs a little agreement with float32 (bench/README.md).
+   */
+  int8?: boolean | Int8Options;
   /** Replace an existing output folder. Default false: an existing folder is an error. */
   overwrite?: boolean;
   /** Languages recorded in the config (informational). Default `["en", "zh"]`. */
@@ -84,7 +99,9 @@ export interface ConversionResult {
   /** Where `maxLength` and `threshold` came from: the checkpoint's config, or the reference's defaults. */
   sources: { maxLength: "config" | "default"; threshold: "default_threadshold" | "default_threshold" | "default" };
   /** How the weights are stored: referenced in linked / copied safetensors files, or widened into model.onnx_data. */
-  weightFiles: { file: string; how: "linked" | "copied" | "written"; bytes: number }[];
+  weightFiles: { file: string; how: "linked" | "copied" | "written" | "quantized"; bytes: number }[];
+  /** The int8 conversion's counts, when `int8` was asked for. */
+  quantization?: WeightWriteStats;
   /** How the tokenizer was obtained. */
   tokenizer: string;
   /** Checkpoint tensors left unused. */
@@ -185,7 +202,12 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
     progress({ phase: "weights", done, total });
     const weightFiles: ConversionResult["weightFiles"] = [];
     const locations = new Map<string, string>();
-    const referenced = options.weights === "copy" ? [] : [...new Set(used.filter(([, e]) => e.dtype === "F32").map(([, e]) => e.file))];
+    const quantize: (Int8Options & { plan: WeightPlan }) | null = options.int8
+      ? { plan: int8Plan(config.encoder, typeof options.int8 === "object" ? options.int8 : {}), ...(typeof options.int8 === "object" ? options.int8 : {}) }
+      : options.weights === "transposed"
+        ? { plan: { linear: new Set(), rows: new Set(), transposed: encoderLinearWeights(config.encoder) } }
+        : null;
+    const referenced = options.weights === "copy" || quantize ? [] : [...new Set(used.filter(([, e]) => e.dtype === "F32").map(([, e]) => e.file))];
     const taken = new Set([DATA_FILE, "model.onnx"]);
     for (const file of referenced) {
       let base = path.basename(file);
@@ -209,7 +231,7 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
         { key: "length", value: String(length) },
       ],
     });
-    const toWrite = used.filter(([, e]) => !locations.has(e.file) || e.dtype !== "F32");
+    const toWrite = quantize ? [] : used.filter(([, e]) => !locations.has(e.file) || e.dtype !== "F32");
     for (const [name, entry] of used) {
       const location = locations.get(entry.file);
       if (location !== undefined && entry.dtype === "F32") {
@@ -244,12 +266,24 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
       await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
       weightFiles.push({ file: DATA_FILE, how: "written", bytes: offset });
     }
-    // Initializers in the canonical order of the graph.
-    const ordered = new Map([...expected.keys()].map((name) => [name, initializers.get(name)!]));
+    let quantization: WeightWriteStats | undefined;
+    if (quantize) {
+      const written = await writeWeights(used, quantize.plan, path.join(tmp, DATA_FILE), DATA_FILE, {
+        ...(quantize.reduceRange ? { reduceRange: true } : {}),
+        onBytes: (bytes) => progress({ phase: "weights", done: (done += bytes), total }),
+      });
+      for (const [name, tensor] of written.initializers) initializers.set(name, tensor);
+      weightFiles.push({ file: DATA_FILE, how: options.int8 ? "quantized" : "written", bytes: written.bytes });
+      if (options.int8) quantization = written.stats;
+    }
+    // Initializers in the canonical order of the graph (int8 ones in the order written, scales beside their weights).
+    const ordered = quantize ? initializers : new Map([...expected.keys()].map((name) => [name, initializers.get(name)!]));
 
     progress({ phase: "graph", done, total });
-    const name = options.name ?? path.basename(source);
+    const name = `${options.name ?? path.basename(source)}${options.int8 ? "-int8" : ""}`;
     const model = buildXlmrModel(config.encoder, ordered, {
+      ops: options.graph ?? "fused",
+      ...(quantize ? { int8: new Set([...quantize.plan.linear, ...quantize.plan.rows]), transposed: quantize.plan.transposed ?? new Set() } : {}),
       ranking: layout.hasRankingHead,
       pruning: layout.hasPruningHead,
       docString: `Converted from the Hugging Face checkpoint ${name} (${layout.kind} layout) by @semantic-highlight/core convertCheckpoint.`,
@@ -275,6 +309,14 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
       ...(tokenizer.vocabSize === config.encoder.vocabSize ? { vocab_size: config.encoder.vocabSize } : { graph_vocab_size: config.encoder.vocabSize }),
       pad_token_id: config.encoder.padTokenId,
       external_data: weightFiles.map((f) => f.file),
+      ...(quantization
+        ? {
+            quantization: {
+              method: "dynamic int8 (convert --int8): u8 activations per tensor at run time, s8 weights per output column, symmetric; embeddings s8 per row; heads, biases and LayerNorms float32",
+              ...quantization,
+            },
+          }
+        : {}),
       conversion: {
         layout: layout.kind,
         max_length_from: maxLengthFrom,
@@ -303,6 +345,7 @@ export async function convertCheckpoint(checkpointDir: string, outDir: string, o
       threshold,
       sources: config.sources,
       weightFiles,
+      ...(quantization ? { quantization } : {}),
       tokenizer: tokenizer.how,
       unusedKeys: layout.unusedKeys,
       warnings,

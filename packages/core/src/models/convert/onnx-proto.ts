@@ -11,7 +11,7 @@ export const OnnxDataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, B
 export type OnnxDataTypeValue = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 
 /** `AttributeProto.AttributeType`. */
-export const OnnxAttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
+export const OnnxAttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7 } as const;
 
 /** `StringStringEntryProto`. */
 export interface OnnxStringEntry {
@@ -38,6 +38,8 @@ export interface OnnxAttribute {
   i?: number;
   s?: Uint8Array;
   t?: OnnxTensor;
+  /** Subgraph (`If` branches). */
+  g?: OnnxGraph;
   floats?: number[];
   ints?: number[];
 }

@@ -54,6 +54,15 @@ class ProvenceConfig:
     # Query tokens past this position do not count in the sentence features (keeps their cost O(L * 64)).
     feature_query_tokens: int = 64
     char_vocab_size: int = 1  # CJK characters known to the character features (+1 for "none")
+    # Pretrained word vectors (the default model: GloVe, tools/model/build_word_vectors.py): rows of the
+    # int8 vector table (+1 for "no word", 0 = off), their dimension, and the number of word codes. With
+    # them the graph looks up a vector for every word of its input (word_rows), adds a learned projection
+    # of it to the word's first piece, and adds the soft-match features (word_match_features) to the
+    # sentence features. Needs sentence_features.
+    word_vectors: int = 0
+    word_dim: int = 0
+    word_codes: int = 0
+    word_input: bool = True  # add the projected word vector to the word's first piece (False: features only)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -274,6 +283,25 @@ def _relative(score: torch.Tensor, context: torch.Tensor, real: torch.Tensor):
     return rel, is_best, best * real.to(torch.float32)
 
 
+def _block_layout(input_ids: torch.Tensor, attention_mask: torch.Tensor, sentence_index: torch.Tensor, sep_token_id: int):
+    """-> real, query, context ([B, S] bool), the sentence bounds of every token (``_sentence_bounds``),
+    sentence boundaries inside the context and "previous token is context" ([B, S] bool). Layout
+    ``<s> q </s></s> ctx </s>``; a new sentence starts at the first context token and wherever
+    ``sentence_index`` changes between two context tokens."""
+    s = input_ids.shape[1]
+    is_sep = input_ids.eq(sep_token_id)
+    segment = torch.cumsum(is_sep.long(), dim=1)
+    positions = torch.arange(s, device=input_ids.device).unsqueeze(0)
+    real = attention_mask.gt(0)
+    query = segment.eq(0) & positions.gt(0) & real
+    context = segment.ge(1) & ~is_sep & real
+    prev_context = torch.cat([torch.zeros_like(context[:, :1]), context[:, :-1]], dim=1)
+    prev_index = torch.cat([sentence_index[:, :1], sentence_index[:, :-1]], dim=1)
+    boundary = context & prev_context & sentence_index.ne(prev_index)
+    sid = torch.cumsum((boundary | (context & ~prev_context) | is_sep).long(), dim=1)
+    return real, query, context, _sentence_bounds(sid), boundary, prev_context
+
+
 def sentence_match_features(input_ids: torch.Tensor, attention_mask: torch.Tensor, sentence_index: torch.Tensor,
                             sep_token_id: int, idf: torch.Tensor, starts_word: torch.Tensor, piece_chars: torch.Tensor,
                             char_idf: torch.Tensor, query_tokens: int = 64, canonical: Optional[torch.Tensor] = None,
@@ -308,18 +336,9 @@ def sentence_match_features(input_ids: torch.Tensor, attention_mask: torch.Tenso
     (stop words, punctuation) do not count; both default to the identity / nothing.
     """
     s = input_ids.shape[1]
-    is_sep = input_ids.eq(sep_token_id)
-    segment = torch.cumsum(is_sep.long(), dim=1)
-    positions = torch.arange(s, device=input_ids.device).unsqueeze(0)
-    real = attention_mask.gt(0)
-    query = segment.eq(0) & positions.gt(0) & real
-    context = segment.ge(1) & ~is_sep & real
+    real, query, context, bounds, boundary, prev_context = _block_layout(input_ids, attention_mask, sentence_index,
+                                                                          sep_token_id)
     next_ids = torch.cat([input_ids[:, 1:], input_ids[:, -1:]], dim=1)
-    prev_context = torch.cat([torch.zeros_like(context[:, :1]), context[:, :-1]], dim=1)
-    prev_index = torch.cat([sentence_index[:, :1], sentence_index[:, :-1]], dim=1)
-    boundary = context & prev_context & sentence_index.ne(prev_index)
-    sid = torch.cumsum((boundary | (context & ~prev_context) | is_sep).long(), dim=1)
-    bounds = _sentence_bounds(sid)
 
     # token ids (canonical forms; stop words and punctuation in the query do not count)
     q_ids = input_ids[:, :query_tokens]
@@ -379,6 +398,85 @@ def sentence_match_features(input_ids: torch.Tensor, attention_mask: torch.Tenso
                         cg_bm25, cg_rel, cg_best], dim=-1)
 
 
+WORD_FEATURES = ("soft_coverage", "relative_soft_coverage", "is_best_soft_coverage", "token_soft_match",
+                 "weighted_token_soft_match")
+WORD_CODE_PIECES = 4  # pieces packed into one word code (build_word_vectors.word_code)
+SOFT_MAX_BETA = 20.0  # sharpness of the smooth maximum over a sentence's words
+
+
+def _shift_left(x: torch.Tensor, k: int) -> torch.Tensor:
+    """x[:, t + k] at position t; zeros (False) past the end."""
+    return torch.cat([x[:, k:], torch.zeros_like(x[:, :k])], dim=1)
+
+
+def word_rows(input_ids: torch.Tensor, real: torch.Tensor, piece_letter: torch.Tensor, piece_starts_word: torch.Tensor,
+              codes: torch.Tensor, code_rows: torch.Tensor, vocab_size: int) -> torch.Tensor:
+    """[B, S] int64: for the first piece of every word, its row in the word-vector table (0 = no vector);
+    0 on every other token.
+
+    A word is a run of letter pieces (``piece_letter``) that starts at a piece beginning with "▁" or after
+    a non-letter piece; its code packs up to WORD_CODE_PIECES piece ids into one int64,
+    ((p1 * V + p2) * V + p3) * V + p4 (missing pieces 0; longer words get no code). The code is looked up
+    by binary search in ``codes`` (sorted, int64 [C]) and ``code_rows`` gives the row. Gather, Where,
+    integer Mul/Add/Div only: the graph stays within the ops every runtime here implements."""
+    letter = piece_letter[input_ids].gt(0) & real
+    starts = piece_starts_word[input_ids].gt(0)
+    prev_letter = torch.cat([torch.zeros_like(letter[:, :1]), letter[:, :-1]], dim=1)
+    first = letter & (starts | ~prev_letter)
+    cont = letter & ~starts & prev_letter
+    code = input_ids
+    run = first
+    for k in range(1, WORD_CODE_PIECES):
+        run = run & _shift_left(cont, k)
+        code = code * vocab_size + _shift_left(input_ids, k) * run.long()
+    valid = first & ~(run & _shift_left(cont, WORD_CODE_PIECES))
+    n = codes.shape[0]
+    lo = torch.zeros_like(code)
+    hi = torch.full_like(code, n)
+    last = torch.full_like(code, n - 1)
+    for _ in range(max(1, math.ceil(math.log2(n + 1)))):
+        mid = torch.div(lo + hi, 2, rounding_mode="floor")
+        right = codes[torch.where(mid.lt(n), mid, last)].lt(code)
+        lo = torch.where(right, mid + 1, lo)
+        hi = torch.where(right, hi, mid)
+    pos = torch.where(lo.lt(n), lo, last)
+    found = codes[pos].eq(code) & valid
+    return torch.where(found, code_rows[pos], torch.zeros_like(code))
+
+
+def word_match_features(input_ids: torch.Tensor, attention_mask: torch.Tensor, sentence_index: torch.Tensor,
+                        sep_token_id: int, rows: torch.Tensor, vectors: torch.Tensor, weights: torch.Tensor,
+                        query_tokens: int = 64) -> torch.Tensor:
+    """[B, S, 5] soft (word-vector) matches between the query's words and each context sentence, zero
+    outside the context. ``rows`` from :func:`word_rows`; ``vectors`` [B, S, D] unit word vectors (zero
+    where no word); ``weights`` [R] per-row word weights (an IDF estimate; row 0 = 0).
+
+    0. soft coverage: for every distinct query word with a vector, the smooth maximum (softmax-weighted
+       mean, sharpness SOFT_MAX_BETA) of its cosine to the sentence's words; the weighted mean over query
+       words. An exact repeat scores 1, "primary" for "main" ~0.6, an unrelated word ~0.1
+    1. feature 0 relative to its block maximum;  2. 1.0 where it is that maximum (> 0)
+    3. per context word: its best cosine to any query word (a soft "exact match" flag)
+    4. the same, each query word's cosine scaled by its weight"""
+    real, query, context, bounds, _, _ = _block_layout(input_ids, attention_mask, sentence_index, sep_token_id)
+    has = rows.gt(0)
+    q_rows = rows[:, :query_tokens]
+    q_valid = query[:, :query_tokens] & has[:, :query_tokens]
+    q_weight = weights[q_rows] * _distinct(q_rows, q_valid)  # [B, Q]
+    q_vec = vectors[:, :query_tokens]  # [B, Q, D]
+    c_word = (context & has).to(torch.float32)  # [B, S]
+    sims = torch.matmul(vectors, q_vec.transpose(1, 2))  # [B, S, Q] cosines (zero rows where no word)
+    # smooth maximum over each sentence's words: sum(s * e^(b s)) / sum(e^(b s)), as prefix sums
+    e = torch.pow(torch.tensor(math.e), SOFT_MAX_BETA * (sims - 1.0)) * c_word.unsqueeze(2)
+    smax = _sentence_sums(e * sims, bounds) / (_sentence_sums(e, bounds) + 1e-6)  # [B, S, Q]
+    ctx = context.to(torch.float32)
+    soft = (smax * q_weight.unsqueeze(1)).sum(dim=2) / (q_weight.sum(dim=1, keepdim=True) + 1e-6) * ctx
+    rel, is_best, _ = _relative(soft, context, real)
+    q_on = q_weight.gt(0).to(torch.float32).unsqueeze(1)  # [B, 1, Q]
+    token = (sims * q_on).amax(dim=2) * c_word
+    token_w = (sims * q_weight.unsqueeze(1)).amax(dim=2) * c_word
+    return torch.stack([soft, rel, is_best, token, token_w], dim=-1)
+
+
 class XLMRobertaEncoderModel(nn.Module):
     """``XLMRobertaModel`` without the pooler (``add_pooling_layer=False``)."""
 
@@ -404,7 +502,19 @@ class XLMRobertaEncoderModel(nn.Module):
             # piece id -> up to PIECE_CHARS CJK character ids (0 = none); character id -> IDF in [0, 1]
             self.register_buffer("piece_chars", torch.zeros(c.vocab_size, PIECE_CHARS, dtype=torch.long))
             self.register_buffer("char_idf", torch.zeros(c.char_vocab_size))
-            self.sentence_feature_proj = nn.Linear(len(SENTENCE_FEATURES), c.hidden)
+            n_features = len(SENTENCE_FEATURES)
+            if c.word_vectors:
+                # piece id -> 1 for letter pieces (words are runs of them); sorted word codes and their rows;
+                # the unit vectors x 127 as int8 (row 0 = no word) and a weight per row
+                self.register_buffer("piece_letter", torch.zeros(c.vocab_size, dtype=torch.long))
+                self.register_buffer("word_code", torch.zeros(c.word_codes, dtype=torch.long))
+                self.register_buffer("word_code_row", torch.zeros(c.word_codes, dtype=torch.long))
+                self.register_buffer("word_vector", torch.zeros(c.word_vectors, c.word_dim, dtype=torch.int8))
+                self.register_buffer("word_weight", torch.zeros(c.word_vectors))
+                if c.word_input:
+                    self.word_proj = nn.Linear(c.word_dim, c.hidden)
+                n_features += len(WORD_FEATURES)
+            self.sentence_feature_proj = nn.Linear(n_features, c.hidden)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 sentence_index: Optional[torch.Tensor] = None) -> torch.Tensor:
@@ -420,6 +530,15 @@ class XLMRobertaEncoderModel(nn.Module):
                                             self.query_match_weight, self.piece_starts_word, self.piece_chars,
                                             self.char_idf, self.config.feature_query_tokens, self.piece_canonical,
                                             self.piece_is_stop)
+            if self.config.word_vectors:
+                rows = word_rows(input_ids, attention_mask.gt(0), self.piece_letter, self.piece_starts_word,
+                                 self.word_code, self.word_code_row, self.config.vocab_size)
+                vectors = self.word_vector[rows].to(torch.float32) * (1.0 / 127.0)
+                if self.config.word_input:
+                    x = x + self.word_proj(vectors) * rows.gt(0).to(torch.float32).unsqueeze(-1)
+                words = word_match_features(input_ids, attention_mask, sentence_index, self.config.sep_token_id, rows,
+                                            vectors, self.word_weight, self.config.feature_query_tokens)
+                feats = torch.cat([feats, words], dim=-1)
             x = x + self.sentence_feature_proj(feats)
         # HF get_extended_attention_mask: (1 - mask) * finfo.min, broadcast over heads/queries
         m = attention_mask[:, None, None, :].to(x.dtype)

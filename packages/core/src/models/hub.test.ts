@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -63,6 +63,43 @@ describe("a hostile hub or cache cannot reach outside the cache", () => {
     writeFileSync(path.join(root, "outside", "victim.txt"), "precious");
     return { root, cacheDir: path.join(root, "hub"), convertedCacheDir: path.join(root, "converted") };
   }
+
+  it("cuts off a file that grows past the size the hub declared for it (a mirror streaming without end): typed error, bounded bytes", async () => {
+    // The first GET of the file is @huggingface/hub's size probe (a range request), answered as usual; the
+    // download itself gets a body without end.
+    let gets = 0;
+    const hub = await startFakeHub({ "org/m": testModels.tinyXlmr }, SHA, {
+      respond: (method, pathname) =>
+        method === "GET" && pathname === `/org/m/resolve/${SHA}/model.onnx` && ++gets > 1
+          ? { status: 200, headers: { "Content-Type": "application/octet-stream" }, body: Buffer.alloc(1 << 20, 7), repeatUntilClosed: true }
+          : undefined,
+    });
+    try {
+      const error = await resolveHubModel("hf:org/m", { cacheDir: emptyCache(), hubUrl: hub.url }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ModelNotAvailableOfflineError);
+      expect((error as Error).message).toMatch(/more than the \d+ bytes the hub declared for it/);
+      // Before the cap the client read until the server's 1 GiB safety stop.
+      const declared = statSync(path.join(testModels.tinyXlmr, "model.onnx")).size;
+      expect(hub.endlessBytesSent).toBeLessThan(declared + 64 * 2 ** 20);
+    } finally {
+      await hub.close();
+    }
+  }, 60_000);
+
+  it("refuses a repository whose declared size is over maxDownloadBytes before fetching any file", async () => {
+    const hub = await startFakeHub({ "org/m": testModels.tinyXlmr }, SHA);
+    try {
+      const error = await resolveHubModel("hf:org/m", { cacheDir: emptyCache(), hubUrl: hub.url, maxDownloadBytes: 1000 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ModelNotAvailableOfflineError);
+      expect((error as Error).message).toMatch(/more than maxDownloadBytes \(1000\)/);
+      expect(hub.requests.filter((r) => r.includes("/resolve/"))).toEqual([]);
+      for (const bad of [0, -1, 1.5, Number.NaN]) {
+        await expect(resolveHubModel("hf:org/m", { cacheDir: emptyCache(), hubUrl: hub.url, maxDownloadBytes: bad })).rejects.toBeInstanceOf(InvalidInputError);
+      }
+    } finally {
+      await hub.close();
+    }
+  });
 
   it("accepts git ref names and commit ids as revisions and refuses everything else", () => {
     for (const ok of ["main", "v1.0", "refs/pr/1", "feature/x-y_z", "c".repeat(40), "release-2024.05"]) expect(revisionProblem(ok)).toBeNull();

@@ -53,6 +53,12 @@ export interface HubOptions {
   /** Give up reaching the hub after this long (ms) when fetching the small metadata files. Default 10 000. */
   connectTimeoutMs?: number;
   /**
+   * Most bytes one download may fetch, all files together. A repository whose declared sizes add up to more
+   * is refused before anything is fetched, and no file may grow past the size the hub declared for it (a
+   * hostile or broken mirror streaming without end is cut off there). Default 32 GiB.
+   */
+  maxDownloadBytes?: number;
+  /**
    * Convert a checkpoint repository with int8 weights (`convertCheckpoint`'s `int8`), cached beside the
    * float32 conversion as `<commit>-int8`. Repositories that already hold a model folder are loaded as published.
    */
@@ -118,6 +124,16 @@ const COMMIT = /^[0-9a-f]{40}$/;
 const MAX_REVISION_LENGTH = 255;
 /** Largest hub metadata answer read (the revision's file list); bigger answers are refused, not buffered. */
 export const MAX_HUB_METADATA_BYTES = 16 * 1024 * 1024;
+/** Default {@link HubOptions.maxDownloadBytes}: 32 GiB, far above the models this library runs (zilliz: 2.3 GB). */
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 32 * 1024 ** 3;
+
+function checkMaxDownloadBytes(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_DOWNLOAD_BYTES;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+    throw new InvalidInputError(`maxDownloadBytes must be a positive integer number of bytes (got ${String(value)})`);
+  }
+  return value;
+}
 
 /**
  * Why `revision` is not a git ref name or commit id, by git's check-ref-format rules (one-level names such
@@ -235,6 +251,7 @@ export async function resolveHubModel(ref: string, options: HubOptions = {}): Pr
   const hubUrl = (options.hubUrl ?? process.env.HF_ENDPOINT ?? "https://huggingface.co").replace(/\/$/, "");
   const accessToken = options.accessToken ?? process.env.HF_TOKEN;
   const timeout = options.connectTimeoutMs ?? 10_000;
+  const maxBytes = checkMaxDownloadBytes(options.maxDownloadBytes);
   const unavailable = (detail: string, cause?: unknown) =>
     new ModelNotAvailableOfflineError(modelId, `${detail}${alsoPath}`, cause === undefined ? undefined : { cause });
   const quickFetch: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeout) });
@@ -245,7 +262,7 @@ export async function resolveHubModel(ref: string, options: HubOptions = {}): Pr
     await writeRef(cacheDir, modelId, revision, sha);
     return convertedDir(sha);
   }
-  const repo = await downloadRepo({ modelId, revision, sha, siblings, cacheDir, hubUrl, accessToken, quickFetch, unavailable, report: options.onProgress });
+  const repo = await downloadRepo({ modelId, revision, sha, siblings, cacheDir, hubUrl, accessToken, quickFetch, unavailable, maxBytes, report: options.onProgress });
   if (repo.kind === "model") return repo.directory;
 
   // 4. Convert once; the converted folder appears only when complete (convertCheckpoint renames at the end).
@@ -289,10 +306,11 @@ export async function downloadHubRepo(ref: string, options: Omit<HubOptions, "co
   const hubUrl = (options.hubUrl ?? process.env.HF_ENDPOINT ?? "https://huggingface.co").replace(/\/$/, "");
   const accessToken = options.accessToken ?? process.env.HF_TOKEN;
   const timeout = options.connectTimeoutMs ?? 10_000;
+  const maxBytes = checkMaxDownloadBytes(options.maxDownloadBytes);
   const quickFetch: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeout) });
   const unavailable = (detail: string, cause?: unknown) => new ModelNotAvailableOfflineError(modelId, detail, cause === undefined ? undefined : { cause });
   const { sha, siblings } = await pinRevision(modelId, revision, hubUrl, accessToken, quickFetch, unavailable);
-  return downloadRepo({ modelId, revision, sha, siblings, cacheDir, hubUrl, accessToken, quickFetch, unavailable, report: options.onProgress });
+  return downloadRepo({ modelId, revision, sha, siblings, cacheDir, hubUrl, accessToken, quickFetch, unavailable, maxBytes, report: options.onProgress });
 }
 
 type Unavailable = (detail: string, cause?: unknown) => ModelNotAvailableOfflineError;
@@ -329,9 +347,11 @@ async function downloadRepo(a: {
   accessToken: string | undefined;
   quickFetch: typeof fetch;
   unavailable: Unavailable;
+  /** {@link HubOptions.maxDownloadBytes}, checked. */
+  maxBytes: number;
   report: ((p: HubProgress) => void) | undefined;
 }): Promise<DownloadedHubRepo> {
-  const { modelId, revision, sha, siblings, cacheDir, hubUrl, accessToken, quickFetch, unavailable } = a;
+  const { modelId, revision, sha, siblings, cacheDir, hubUrl, accessToken, quickFetch, unavailable, maxBytes } = a;
   const { downloadFileToCacheDir, pathsInfo } = await import("@huggingface/hub");
 
   // 2. Decide what to download.
@@ -367,6 +387,12 @@ async function downloadRepo(a: {
     throw unavailable(`reading file sizes failed: ${(cause as Error).message}`, cause);
   }
   const total = files.reduce((sum, f) => sum + (sizes.get(f) ?? 0), 0);
+  for (const [file, size] of sizes) {
+    if (!Number.isSafeInteger(size) || size < 0) throw unavailable(`the hub declares an invalid size for ${file} (${String(size)})`);
+  }
+  if (total > maxBytes) {
+    throw unavailable(`the hub declares ${total} bytes for ${files.join(", ")}, more than maxDownloadBytes (${maxBytes}); raise it if this repository is what you meant`);
+  }
   let done = 0;
   const report = a.report ?? (() => {});
   const snapshot = inside(cacheDir, repoFolder(modelId), "snapshots", sha);
@@ -378,9 +404,16 @@ async function downloadRepo(a: {
       const range = new Headers(init?.headers).get("Range");
       if (!response.body || range || (init?.method ?? "GET") !== "GET" || !String(input instanceof Request ? input.url : input).includes("/resolve/")) return response;
       let seen = 0;
+      // A file may not grow past its declared size (or, undeclared, past what is left of maxDownloadBytes).
+      const limit = sizes.get(file) ?? maxBytes - before;
       const counter = new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
           seen += chunk.byteLength;
+          if (seen > limit) {
+            const declared = sizes.has(file) ? `the ${limit} bytes the hub declared for it` : `what is left of maxDownloadBytes (${limit} bytes)`;
+            controller.error(new Error(`the hub sent more than ${declared}; download stopped`));
+            return;
+          }
           done = before + seen;
           report({ phase: "download", file, done, total });
           controller.enqueue(chunk);

@@ -15,6 +15,8 @@ export interface FakeHub {
   requests: string[];
   /** Cut the next full download of `file` after `bytes` bytes (the connection is destroyed). */
   interruptNext(file: string, bytes: number): void;
+  /** Bytes written so far by answers with {@link FakeHubAnswer.repeatUntilClosed}. */
+  readonly endlessBytesSent: number;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,11 @@ export interface FakeHubAnswer {
   status: number;
   headers?: Record<string, string | number>;
   body: string | Buffer;
+  /**
+   * Write `body` again and again, honouring back-pressure, until the client goes away: a file without end
+   * (with a safety stop at 1 GiB, so a client that never stops cannot fill the test machine's disk).
+   */
+  repeatUntilClosed?: boolean;
 }
 
 /** Options of {@link startFakeHub}. */
@@ -38,6 +45,7 @@ export interface FakeHubOptions {
 export async function startFakeHub(repos: Record<string, string>, sha = "a".repeat(40), options: FakeHubOptions = {}): Promise<FakeHub> {
   const requests: string[] = [];
   const interrupts = new Map<string, number>();
+  let endlessBytesSent = 0;
   const fileList = (dir: string) => readdirSync(dir).filter((f) => statSync(path.join(dir, f)).isFile());
   const oid = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
@@ -47,7 +55,17 @@ export async function startFakeHub(repos: Record<string, string>, sha = "a".repe
     const canned = options.respond?.(req.method ?? "GET", url.pathname);
     if (canned) {
       res.writeHead(canned.status, canned.headers ?? {});
-      return res.end(canned.body);
+      if (!canned.repeatUntilClosed) return res.end(canned.body);
+      const chunk = Buffer.from(canned.body);
+      const pump = () => {
+        while (!res.destroyed && !res.writableEnded) {
+          if (endlessBytesSent >= 2 ** 30) return void res.end();
+          endlessBytesSent += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+      };
+      res.on("close", () => res.removeAllListeners("drain"));
+      return pump();
     }
     const notFound = () => {
       res.writeHead(404, { "X-Error-Code": "EntryNotFound", "Content-Type": "application/json" });
@@ -106,6 +124,9 @@ export async function startFakeHub(repos: Record<string, string>, sha = "a".repe
     url: `http://127.0.0.1:${port}`,
     requests,
     interruptNext: (file, bytes) => interrupts.set(file, bytes),
+    get endlessBytesSent() {
+      return endlessBytesSent;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

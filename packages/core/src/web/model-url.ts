@@ -19,7 +19,18 @@ export interface FetchModelOptions {
   signal?: AbortSignal;
   /** Called as the ONNX file downloads (bytes so far; total when the server says). */
   onProgress?: (loaded: number, total: number | null) => void;
+  /**
+   * Largest ONNX file accepted, in bytes; a larger Content-Length is refused before the body is read, and a
+   * body that grows past it is cancelled. Default 4 GiB (what a WebAssembly session can hold). The JSON files
+   * have fixed limits, as in Node: `tokenizer.json` 64 MiB, the others 16 MiB.
+   */
+  maxModelBytes?: number;
 }
+
+/** Default {@link FetchModelOptions.maxModelBytes}. */
+const DEFAULT_MAX_MODEL_BYTES = 4 * 1024 ** 3;
+const MAX_JSON_BYTES = 16 * 1024 ** 2;
+const MAX_TOKENIZER_JSON_BYTES = 64 * 1024 ** 2;
 
 /** Config, tokenizer and graph bytes of a model served from one URL. */
 export interface FetchedModel {
@@ -62,22 +73,35 @@ async function fetchOk(fetchFn: FetchLike, url: string, required: boolean, signa
   return response;
 }
 
-async function fetchJson(fetchFn: FetchLike, url: string, required: boolean, signal: AbortSignal | undefined): Promise<unknown> {
+async function fetchJson(fetchFn: FetchLike, url: string, required: boolean, signal: AbortSignal | undefined, limit: number): Promise<unknown> {
   const response = await fetchOk(fetchFn, url, required, signal);
   if (response === null) return undefined;
+  const bytes = await readBody(response, url, limit, undefined);
   try {
-    return await response.json();
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
   } catch (cause) {
     throw new ModelLoadError(url, `not valid JSON: ${(cause as Error).message}`, { cause });
   }
 }
 
 
-async function readBody(response: NonNullable<Awaited<ReturnType<typeof fetchOk>>>, url: string, onProgress: FetchModelOptions["onProgress"]): Promise<Uint8Array> {
-  const stream = (response as { body?: { getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array }> } } | null }).body;
+/**
+ * The body of a response, at most `limit` bytes: a larger Content-Length is refused before reading, a stream
+ * that grows past the limit is cancelled (a server cannot make the page hold more than it accepts). A
+ * `fetch` replacement without a streaming body is read whole and checked after.
+ */
+async function readBody(response: NonNullable<Awaited<ReturnType<typeof fetchOk>>>, url: string, limit: number, onProgress: FetchModelOptions["onProgress"]): Promise<Uint8Array> {
+  const tooLarge = (size: number | string) => new ModelLoadError(url, `the server sends ${size} bytes, more than the ${limit}-byte limit for this file`);
+  const stream = (response as { body?: { getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(): Promise<void> } } | null }).body;
   const lengthHeader = (response as { headers?: { get(name: string): string | null } }).headers?.get("content-length");
   const total = lengthHeader ? Number(lengthHeader) : null;
-  if (!onProgress || !stream) return new Uint8Array(await response.arrayBuffer());
+  if (total !== null && total > limit) throw tooLarge(total);
+  if (!stream) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length > limit) throw tooLarge(bytes.length);
+    onProgress?.(bytes.length, total);
+    return bytes;
+  }
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let loaded = 0;
@@ -87,7 +111,11 @@ async function readBody(response: NonNullable<Awaited<ReturnType<typeof fetchOk>
     if (value) {
       chunks.push(value);
       loaded += value.length;
-      onProgress(loaded, total);
+      if (loaded > limit) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(`more than ${limit}`);
+      }
+      onProgress?.(loaded, total);
     }
   }
   const bytes = new Uint8Array(loaded);
@@ -96,7 +124,6 @@ async function readBody(response: NonNullable<Awaited<ReturnType<typeof fetchOk>
     bytes.set(chunk, at);
     at += chunk.length;
   }
-  if (bytes.length === 0) throw new ModelLoadError(url, "ONNX file is empty");
   return bytes;
 }
 
@@ -108,16 +135,18 @@ export async function fetchModelFiles(base: string | URL, options: FetchModelOpt
   const configUrl = new URL(CONFIG_FILE, url).href;
   const tokenizerUrl = new URL("tokenizer.json", url).href;
   const [rawConfig, tokenizerJson, tokenizerConfig] = await Promise.all([
-    fetchJson(fetchFn, configUrl, true, options.signal),
-    fetchJson(fetchFn, tokenizerUrl, true, options.signal),
-    fetchJson(fetchFn, new URL("tokenizer_config.json", url).href, false, options.signal),
+    fetchJson(fetchFn, configUrl, true, options.signal, MAX_JSON_BYTES),
+    fetchJson(fetchFn, tokenizerUrl, true, options.signal, MAX_TOKENIZER_JSON_BYTES),
+    fetchJson(fetchFn, new URL("tokenizer_config.json", url).href, false, options.signal, MAX_JSON_BYTES),
   ]);
   const { rankingOutputDeclared, ...config } = parseModelConfig(rawConfig, configUrl);
   const tokenizer = TextTokenizer.fromJSON({ tokenizerJson, tokenizerConfig }, tokenizerUrl);
   checkModelParts(rawConfig as Record<string, unknown>, config, tokenizer, configUrl, tokenizerUrl);
   const modelUrl = new URL(config.modelFile, url).href;
   const response = (await fetchOk(fetchFn, modelUrl, true, options.signal))!;
-  const model = await readBody(response, modelUrl, options.onProgress);
+  const maxModelBytes = options.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES;
+  if (!Number.isSafeInteger(maxModelBytes) || maxModelBytes <= 0) throw new ModelLoadError(modelUrl, `maxModelBytes must be a positive integer number of bytes (got ${String(maxModelBytes)})`);
+  const model = await readBody(response, modelUrl, maxModelBytes, options.onProgress);
   if (model.length === 0) throw new ModelLoadError(modelUrl, "ONNX file is empty");
   return { url, config, tokenizer, model, modelUrl, rankingOutputDeclared };
 }

@@ -79,6 +79,8 @@ const median = (xs: number[]) => percentile(xs, 50);
 const log = (...a: unknown[]) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 const loadavg = () => os.loadavg().map((x) => r(x, 1));
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+/** A folder inside the repository relative to it, one outside (a model converted under /tmp) as it is. */
+const shown = (dir: string) => (path.relative(ROOT, dir).startsWith("..") ? dir : path.relative(ROOT, dir));
 const rssMb = () => process.memoryUsage().rss / 2 ** 20;
 
 async function load(v: Variant, extra: Parameters<typeof SemanticHighlighter.load>[1] = {}): Promise<SemanticHighlighter> {
@@ -201,7 +203,8 @@ const md: string[] = [];
 async function main(): Promise<void> {
   if (flags.has("child-session")) return childSession();
   const started = new Date();
-  const command = `npx tsx bench/speed.ts ${argv.join(" ")}`.trim();
+  // Arguments with spaces (--label, --agreement-note) quoted, so the recorded command reruns as it stands.
+  const command = `npx tsx bench/speed.ts ${argv.map((a) => (/[\s"'$`\\]/.test(a) ? `'${a.replaceAll("'", "'\\''")}'` : a)).join(" ")}`.trim();
   results.setup = { command, date: started.toISOString(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, threads, node: process.version, variants: VARIANTS, loadAverageAtStart: loadavg() };
   md.push(`# ${str("title", "The zilliz shape at its best speed")} (bench/speed.ts)`, "", `Command: \`${command}\``, "");
   md.push(
@@ -483,7 +486,7 @@ async function main(): Promise<void> {
     await a.dispose();
     await b.dispose();
     results.agreement = { threshold, rows, loadAverageAtEnd: loadavg() };
-    md.push(`## int8 vs float32 on the eval sets (fused graphs \`${path.relative(ROOT, a.modelDirectory)}\` vs \`${path.relative(ROOT, b.modelDirectory)}\`; ${rows.every((x) => x.allItems) ? "all items" : `first ${num("agreement-items", 100)} items per language`}, one document per call, interleaved)`, "");
+    md.push(`## int8 vs float32 on the eval sets (fused graphs \`${shown(a.modelDirectory)}\` vs \`${shown(b.modelDirectory)}\`; ${rows.every((x) => x.allItems) ? "all items" : `first ${num("agreement-items", 100)} items per language`}, one document per call, interleaved)`, "");
     md.push(
       `| lang | items | sentences | kept at the config threshold ${threshold} (fp32) | fp32 scores p5 – p95 | max / mean / p99 abs score diff | flips at ${threshold} | median fp32 score | flips at the median | median s per item fp32 / int8 | × (median of paired ratios) |`,
       "|---|---|---|---|---|---|---|---|---|---|---|",

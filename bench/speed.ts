@@ -23,7 +23,9 @@
  *             fused vs int8 fused interleaved: sentence-score differences, kept decisions flipped at the model's
  *             threshold and at the median float32 score (with random weights most scores sit near one value,
  *             so the config threshold may flip nothing by luck; the median is the hardest place), and the
- *             paired time ratio on natural paragraph lengths
+ *             paired time ratio on natural paragraph lengths. Any other pair of folders: --fp32 DIR --int8 DIR
+ *             --variants "fp32 fused,int8 fused" --title T --label "what the checkpoint is" --agreement-note N
+ *             (bench/results/speed-trained-agreement.md: a trained plain XLM-R checkpoint)
  *   threads   int8 (fused): intra-op threads × worker threads — throughput (documents at once) and latency (one
  *             document at a time), configurations interleaved round by round
  */
@@ -77,6 +79,8 @@ const median = (xs: number[]) => percentile(xs, 50);
 const log = (...a: unknown[]) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 const loadavg = () => os.loadavg().map((x) => r(x, 1));
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+/** A folder inside the repository relative to it, one outside (a model converted under /tmp) as it is. */
+const shown = (dir: string) => (path.relative(ROOT, dir).startsWith("..") ? dir : path.relative(ROOT, dir));
 const rssMb = () => process.memoryUsage().rss / 2 ** 20;
 
 async function load(v: Variant, extra: Parameters<typeof SemanticHighlighter.load>[1] = {}): Promise<SemanticHighlighter> {
@@ -199,14 +203,15 @@ const md: string[] = [];
 async function main(): Promise<void> {
   if (flags.has("child-session")) return childSession();
   const started = new Date();
-  const command = `npx tsx bench/speed.ts ${argv.join(" ")}`.trim();
+  // Arguments with spaces (--label, --agreement-note) quoted, so the recorded command reruns as it stands.
+  const command = `npx tsx bench/speed.ts ${argv.map((a) => (/[\s"'$`\\]/.test(a) ? `'${a.replaceAll("'", "'\\''")}'` : a)).join(" ")}`.trim();
   results.setup = { command, date: started.toISOString(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, threads, node: process.version, variants: VARIANTS, loadAverageAtStart: loadavg() };
-  md.push(`# The zilliz shape at its best speed (bench/speed.ts)`, "", `Command: \`${command}\``, "");
+  md.push(`# ${str("title", "The zilliz shape at its best speed")} (bench/speed.ts)`, "", `Command: \`${command}\``, "");
   md.push(
     `${os.cpus()[0]?.model} × ${os.cpus().length} (family/model in bench/README.md), Node ${process.version}, onnxruntime-node ${(ort.env as { versions?: { common?: string } }).versions?.common ?? "?"}, ${threads} intra-op threads; ${started.toISOString()}. ` +
       `Machine load (1/5/15-min load average) at the start: ${loadavg().join(" / ")} — the machine is shared: absolute times move with it, paired ratios much less.`,
     "",
-    "Variants (all converted by the TypeScript converter from `models/zilliz-checkpoint` by `npm run bench:speed:models`, random weights, 24 × 1024, vocab 250002):",
+    `Variants (all converted by the TypeScript converter from ${str("label", "`models/zilliz-checkpoint` by `npm run bench:speed:models`, random weights, 24 × 1024, vocab 250002")}):`,
     "",
     ...VARIANTS.map((v) => `- **${v.name}**: \`${v.dir}\``),
     "",
@@ -428,7 +433,8 @@ async function main(): Promise<void> {
     const threshold = a.config.threshold;
     const rows = [];
     for (const lang of ["en", "zh"]) {
-      const items = readEval(lang).slice(0, num("agreement-items", 100));
+      const every = readEval(lang);
+      const items = every.slice(0, num("agreement-items", 100));
       const sa: number[][] = [];
       const sb: number[][] = [];
       const ta: number[] = [];
@@ -458,11 +464,13 @@ async function main(): Promise<void> {
       rows.push({
         lang,
         items: items.length,
+        allItems: items.length === every.length,
         sentences: all.length,
         keptAtConfigPct: r((100 * all.filter((x) => x > threshold).length) / all.length, 1),
-        maxAbsDiff: atConfig.maxAbsDiff,
-        meanAbsDiff: atConfig.meanAbsDiff,
-        p99AbsDiff: r(percentile(diffs, 99), 4),
+        // 5 decimals: on a small trained model int8 moves scores by ~1e-4 (speed-trained-agreement.md).
+        maxAbsDiff: r(diffs.reduce((m, x) => Math.max(m, x), 0), 5),
+        meanAbsDiff: r(diffs.reduce((sum, x) => sum + x, 0) / Math.max(1, diffs.length), 6),
+        p99AbsDiff: r(percentile(diffs, 99), 5),
         flipsAtConfig: atConfig.keptFlips,
         flipsAtConfigPct: atConfig.keptFlipsPct,
         medianScore: r(medianScore, 4),
@@ -478,7 +486,7 @@ async function main(): Promise<void> {
     await a.dispose();
     await b.dispose();
     results.agreement = { threshold, rows, loadAverageAtEnd: loadavg() };
-    md.push(`## int8 vs float32 on the eval sets (fused graphs \`${path.relative(ROOT, a.modelDirectory)}\` vs \`${path.relative(ROOT, b.modelDirectory)}\`; first ${num("agreement-items", 100)} items per language, one document per call, interleaved)`, "");
+    md.push(`## int8 vs float32 on the eval sets (fused graphs \`${shown(a.modelDirectory)}\` vs \`${shown(b.modelDirectory)}\`; ${rows.every((x) => x.allItems) ? "all items" : `first ${num("agreement-items", 100)} items per language`}, one document per call, interleaved)`, "");
     md.push(
       `| lang | items | sentences | kept at the config threshold ${threshold} (fp32) | fp32 scores p5 – p95 | max / mean / p99 abs score diff | flips at ${threshold} | median fp32 score | flips at the median | median s per item fp32 / int8 | × (median of paired ratios) |`,
       "|---|---|---|---|---|---|---|---|---|---|---|",

@@ -318,6 +318,9 @@ export function benchSummaryRows(root: string): BenchRow[] {
   const SB = "bench/results/speed-zilliz-blocks.json";
   const sb = load(SB);
   const blockRows = field<Json[]>(SB, sb, "blocks.rows");
+  const TA = "bench/results/speed-trained-agreement.json";
+  const ta = load(TA);
+  const agreementRows = field<Json[]>(TA, ta, "agreement.rows");
   const int8Convert = field<Json[]>(V, v, "rows").find((r) => r.mode === "int8");
   if (!int8Convert) throw new ResultFileError(V, "has no --int8 row");
 
@@ -386,6 +389,11 @@ export function benchSummaryRows(root: string): BenchRow[] {
         .map((variant) => `${variant} ${blockRows.filter((e) => e.variant === variant).map((e) => `${num(SB, e.maxLength, "blocks.rows[].maxLength")}: ${num(SB, e.msPer1kDocTokens, "blocks.rows[].msPer1kDocTokens")} (${num(SB, e.perTokenVsSmallest, "blocks.rows[].perTokenVsSmallest")}×)`).join(", ")}`)
         .join("; "),
       from: [{ file: SB, machine: benchMachine(SB, sb) }],
+    },
+    {
+      what: `int8 vs fp32 on a small trained checkpoint converted by the TypeScript converter, all eval items: keep decisions flipped at its threshold ${num(TA, field(TA, ta, "agreement.threshold"), "agreement.threshold")} / largest score difference`,
+      result: langs(TA, agreementRows, "agreement.rows", {}, (e) => `${num(TA, e.flipsAtConfig, "agreement.rows[].flipsAtConfig")} of ${num(TA, e.sentences, "agreement.rows[].sentences")} / ${num(TA, e.maxAbsDiff, "agreement.rows[].maxAbsDiff")}`),
+      from: [{ file: TA, machine: benchMachine(TA, ta) }],
     },
     {
       what: "int8 ceiling of this CPU: the feed-forward GEMMs alone, int8 over fp32",

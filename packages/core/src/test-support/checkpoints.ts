@@ -69,11 +69,6 @@ export interface ReferenceBatch {
   ranking_logits?: number[][];
 }
 
-/** A checkpoint fixture copied to a temporary folder, with tiny-xlmr's tokenizer files. */
-export function checkpointFixture(layout: string): string {
-  return copyCheckpoint(layout, "json");
-}
-
 /** The fixture's torch reference batches. */
 export function referenceBatches(checkpointDir: string): ReferenceBatch[] {
   return (JSON.parse(readFileSync(path.join(checkpointDir, "reference_outputs.json"), "utf8")) as { batches: ReferenceBatch[] }).batches;

@@ -1,13 +1,12 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 
 import { ConversionError } from "../../errors.js";
 import { SemanticHighlighter } from "../../highlighter.js";
-import { repoRoot, testModels } from "../../test-support/models.js";
-import { readSafetensorsFile, writeSafetensorsFile } from "../../test-support/checkpoints.js";
+import { testModels } from "../../test-support/models.js";
+import { copyCheckpoint as checkpoint, freshOutDir as outDir, readSafetensorsFile, writeSafetensorsFile, type ReferenceBatch } from "../../test-support/checkpoints.js";
 import { convertCheckpoint, looksLikeCheckpoint } from "./convert.js";
 
 interface Tensor {
@@ -17,29 +16,6 @@ interface Tensor {
 }
 import { decodeOnnxModel } from "./onnx-proto.js";
 
-const fixtures = path.join(repoRoot, "models/test/checkpoints");
-
-interface ReferenceBatch {
-  input_ids: number[][];
-  attention_mask: number[][];
-  pruning_logits: number[][][];
-  ranking_logits?: number[][];
-}
-
-/** A checkpoint fixture copied to a temp folder with the tiny-xlmr tokenizer (tokenizer.json or the SentencePiece model). */
-function checkpoint(layout: string, tokenizer: "json" | "spm" | "none" = "json"): string {
-  const dir = path.join(mkdtempSync(path.join(tmpdir(), "sh-ckpt-")), layout);
-  cpSync(path.join(fixtures, layout), dir, { recursive: true });
-  if (tokenizer === "json") {
-    cpSync(path.join(testModels.tinyXlmr, "tokenizer.json"), path.join(dir, "tokenizer.json"));
-    cpSync(path.join(testModels.tinyXlmr, "tokenizer_config.json"), path.join(dir, "tokenizer_config.json"));
-  } else if (tokenizer === "spm") {
-    cpSync(path.join(testModels.tinyXlmr, "sentencepiece.bpe.model"), path.join(dir, "sentencepiece.bpe.model"));
-  }
-  return dir;
-}
-
-const outDir = () => path.join(mkdtempSync(path.join(tmpdir(), "sh-conv-")), "model");
 
 /** Largest |onnxruntime − torch| over the fixture's reference batches. */
 async function maxDiffToReference(modelDir: string, reference: string): Promise<{ diff: number; outputs: string[] }> {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { ConversionError } from "../../errors.js";
 import { SemanticHighlighter } from "../../highlighter.js";
 import { repoRoot } from "../../test-support/models.js";
-import { checkpointFixture, maxDiffToTorch, maxLogitDiff, referenceBatches, runBatches } from "../../test-support/checkpoints.js";
+import { copyCheckpoint, maxDiffToTorch, maxLogitDiff, referenceBatches, runBatches } from "../../test-support/checkpoints.js";
 import { convertCheckpoint } from "./convert.js";
 import { int8Plan, quantizeRows, writeWeights } from "./int8.js";
 import { decodeOnnxModel, OnnxDataType } from "./onnx-proto.js";
@@ -44,7 +44,7 @@ describe("convertCheckpoint with int8", () => {
   it.each(["open-provence", "flat-sharded", "xprovence", "bf16", "fp16"])(
     "%s: int8 weights (encoder Linears per column, embedding rows) agree with the float32 graph within bounds",
     async (fixture) => {
-      const src = checkpointFixture(fixture);
+      const src = copyCheckpoint(fixture);
       const fp32 = outDir();
       const int8 = outDir();
       await convertCheckpoint(src, fp32);
@@ -85,7 +85,7 @@ describe("convertCheckpoint with int8", () => {
   );
 
   it("the plain int8 graph (standard ONNX: DynamicQuantizeLinear → MatMulInteger) computes what the fused one does", async () => {
-    const src = checkpointFixture("open-provence");
+    const src = copyCheckpoint("open-provence");
     const fused = outDir();
     const plain = outDir();
     await convertCheckpoint(src, fused, { int8: true });
@@ -99,7 +99,7 @@ describe("convertCheckpoint with int8", () => {
   });
 
   it("7-bit weights (reduceRange) stay close to float32 too, and the folder loads and highlights", async () => {
-    const src = checkpointFixture("open-provence");
+    const src = copyCheckpoint("open-provence");
     const out = outDir();
     const result = await convertCheckpoint(src, out, { int8: { reduceRange: true } });
     expect(result.quantization).toMatchObject({ reduceRange: true, embeddingsQuantized: 0 });
@@ -111,7 +111,7 @@ describe("convertCheckpoint with int8", () => {
   });
 
   it("fails loudly (QUANTIZATION) instead of writing an int8 folder with nothing quantized, and on a weight that is not finite", async () => {
-    const src = checkpointFixture("open-provence");
+    const src = copyCheckpoint("open-provence");
     const entries = await readSafetensorsHeader(path.join(src, "model.safetensors"));
     const bias = entries.find((e) => e.name.endsWith("layer.0.attention.self.query.bias"))!;
     const dir = mkdtempSync(path.join(tmpdir(), "sh-int8-"));
@@ -149,7 +149,7 @@ describe("tools/model/quantize_int8.py on a TypeScript-converted folder", () => 
   it.skipIf(!hasOnnx)("fails loudly instead of writing an int8 folder in which nothing is quantized", async () => {
     for (const graph of ["fused", "plain"] as const) {
       const out = outDir();
-      await convertCheckpoint(checkpointFixture("open-provence"), out, { graph });
+      await convertCheckpoint(copyCheckpoint("open-provence"), out, { graph });
       const dst = `${out}-int8`;
       const run = spawnSync(python, [path.join(repoRoot, "tools/model/quantize_int8.py"), out, dst], { encoding: "utf8" });
       expect(run.status).not.toBe(0);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-import { checkpointFixture, maxDiffToTorch, maxLogitDiff, referenceBatches, runBatches } from "../../test-support/checkpoints.js";
+import { copyCheckpoint, maxDiffToTorch, maxLogitDiff, referenceBatches, runBatches } from "../../test-support/checkpoints.js";
 import { convertCheckpoint } from "./convert.js";
 import { decodeOnnxModel, type OnnxGraph } from "./onnx-proto.js";
 
@@ -25,7 +25,7 @@ function opCounts(modelFile: string): Map<string, number> {
 
 describe("XLM-R graph operator sets", () => {
   it.each(["open-provence", "flat-sharded", "xprovence", "bf16", "fp16"])("%s: the fused and the plain graph both match torch within 1e-4", async (fixture) => {
-    const src = checkpointFixture(fixture);
+    const src = copyCheckpoint(fixture);
     for (const graph of ["fused", "plain"] as const) {
       const out = outDir();
       await convertCheckpoint(src, out, { graph });
@@ -34,7 +34,7 @@ describe("XLM-R graph operator sets", () => {
   });
 
   it("fused is the default: onnxruntime's attention, skip-LayerNorm and bias-GELU kernels, weights read in place without Transpose", async () => {
-    const src = checkpointFixture("open-provence"); // 2 layers
+    const src = copyCheckpoint("open-provence"); // 2 layers
     const fused = outDir();
     const plain = outDir();
     await convertCheckpoint(src, fused);
@@ -58,7 +58,7 @@ describe("XLM-R graph operator sets", () => {
   });
 
   it("a block alone (no padding: the flash-attention branch) and the same block in a padded batch (masked branch) give the same logits", async () => {
-    const src = checkpointFixture("open-provence");
+    const src = copyCheckpoint("open-provence");
     const out = outDir();
     await convertCheckpoint(src, out);
     const padded = referenceBatches(src).find((b) => b.attention_mask.some((row) => row.includes(0)))!;

@@ -24,26 +24,12 @@ import * as ort from "onnxruntime-node";
 
 import { SemanticHighlighter, type HighlightOptions, type HighlightResponse, type RuntimeOptions } from "../packages/core/src/index.js";
 import type { Batch } from "../packages/core/src/internal.js";
-import { makeDocs, packedBatches, paragraphDocs, percentile, readEval, readModelJson, tokenizerOf, type Doc, type EvalItem } from "./workload.js";
+import { benchFlags, makeDocs, packedBatches, paragraphDocs, percentile, readEval, readModelJson, ROOT, tokenizerOf, type Doc, type EvalItem } from "./workload.js";
 
 // ------------------------------------------------------------------ arguments
 const argv = process.argv.slice(2);
-const flags = new Map<string, string>();
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i]!;
-  if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
-  const next = argv[i + 1];
-  if (next === undefined || next.startsWith("--")) flags.set(a.slice(2), "true");
-  else {
-    flags.set(a.slice(2), next);
-    i++;
-  }
-}
-const str = (k: string, d: string) => flags.get(k) ?? d;
-const num = (k: string, d: number) => (flags.has(k) ? Number(flags.get(k)) : d);
-const list = (k: string, d: string) => str(k, d).split(",").filter(Boolean);
+const { flags, str, num, list } = benchFlags(argv);
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const modelDir = path.resolve(ROOT, str("model", "models/default"));
 const int8Dir = flags.has("int8") ? path.resolve(ROOT, str("int8", "")) : null;
 const label = str("label", path.basename(modelDir));

@@ -39,24 +39,11 @@ import * as ort from "onnxruntime-node";
 
 import { SemanticHighlighter, type HighlightOptions } from "../packages/core/src/index.js";
 import { decodeOnnxModel, type OnnxGraph } from "../packages/core/src/models/convert/onnx-proto.js";
-import { makeDocs, packedBatches, percentile, readEval, ROOT, tokenizerOf, type Doc } from "./workload.js";
+import { benchFlags, makeDocs, packedBatches, percentile, readEval, ROOT, tokenizerOf, type Doc } from "./workload.js";
 
 // ------------------------------------------------------------------ arguments
 const argv = process.argv.slice(2);
-const flags = new Map<string, string>();
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i]!;
-  if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
-  const next = argv[i + 1];
-  if (next === undefined || next.startsWith("--")) flags.set(a.slice(2), "true");
-  else {
-    flags.set(a.slice(2), next);
-    i++;
-  }
-}
-const str = (k: string, d: string) => flags.get(k) ?? d;
-const num = (k: string, d: number) => (flags.has(k) ? Number(flags.get(k)) : d);
-const list = (k: string, d: string) => str(k, d).split(",").filter(Boolean);
+const { flags, str, num, list } = benchFlags(argv);
 
 const threads = num("threads", 2);
 const sections = new Set(list("sections", "sessions,graphs,blocks,torch,agreement,threads"));

@@ -11,6 +11,28 @@ import { buildBatches, contextCapacity, defaultFragmentLength, layoutBlock, pack
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 export const DATA = path.resolve(ROOT, "..", "shared", "data", "eval");
 
+/**
+ * The benchmarks' flags: `--name value`, or `--name` alone for "true" (each harness documents its own at
+ * its top). Hand-rolled rather than `util.parseArgs` because the harnesses take free-form flags they pass on.
+ */
+export function benchFlags(argv: string[]): { flags: Map<string, string>; str: (k: string, d: string) => string; num: (k: string, d: number) => number; list: (k: string, d: string) => string[] } {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith("--")) flags.set(a.slice(2), "true");
+    else {
+      flags.set(a.slice(2), next);
+      i++;
+    }
+  }
+  const str = (k: string, d: string) => flags.get(k) ?? d;
+  const num = (k: string, d: number) => (flags.has(k) ? Number(flags.get(k)) : d);
+  const list = (k: string, d: string) => str(k, d).split(",").filter(Boolean);
+  return { flags, str, num, list };
+}
+
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const s = [...values].sort((a, b) => a - b);

@@ -14,7 +14,7 @@
  *
  * There is no skip: without a browser this test fails, telling how to install one (.ci/run does it).
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { consumerEnv, describeRun, prepareConsumer, REPO, runBin, runProgram, workspaceReadmes, type Consumer } from "./support/consumer.js";
 import { readmeBlocks, type CodeBlock } from "./support/docs.js";
+import { chromiumPath } from "./support/chromium.js";
 import { freePort } from "./support/v2-servers.js";
 
 const APP = path.join(REPO, "test/consumer-apps/vite");
@@ -35,23 +36,6 @@ const langchainBlocks = browserBlocks.filter((b) => b.annotation!.argument === "
 const setupBlocks = blocks.filter((b) => b.annotation?.kind === "web-app-setup");
 const viteConfigBlocks = blocks.filter((b) => b.annotation?.kind === "vite-config");
 const where = (b: CodeBlock) => `${path.relative(REPO, b.file)}:${b.line}`;
-
-/** The Chromium to drive: $CHROMIUM_PATH, else `chromium` / `chromium-browser` on the PATH. */
-function chromiumPath(): string {
-  const candidates = [
-    process.env.CHROMIUM_PATH,
-    ...["chromium", "chromium-browser"].map((name) => {
-      try {
-        return execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim();
-      } catch {
-        return undefined;
-      }
-    }),
-  ];
-  const found = candidates.find((p): p is string => !!p && existsSync(p));
-  if (!found) throw new Error("No Chromium found: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH. .ci/run installs it.");
-  return found;
-}
 
 /** `vite preview` of the consumer's build, or `vite` (the dev server), on 127.0.0.1 — the consumer's own vite. */
 async function serve(consumer: Consumer, command: "preview" | "dev"): Promise<{ url: string; stop: () => void }> {

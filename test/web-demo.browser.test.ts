@@ -6,7 +6,6 @@
  *
  * There is no skip: without a browser this test fails, telling how to install one (.ci/run does it).
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,24 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SemanticHighlighter } from "@semantic-highlight/core";
 import { runEval, type ScoredItem } from "../packages/cli/src/eval/run.js";
 import { evalReportPage } from "../packages/cli/src/report/eval-report.js";
+import { chromiumPath } from "./support/chromium.js";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
 const demoRoot = path.join(repo, "examples/web");
 const artifacts = path.join(repo, "test/artifacts");
-
-/** The Chromium to drive: $CHROMIUM_PATH, else `chromium` / `chromium-browser` on the PATH. */
-function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, ...["chromium", "chromium-browser"].map((name) => {
-    try {
-      return execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim();
-    } catch {
-      return undefined;
-    }
-  })];
-  const found = candidates.find((p): p is string => !!p && existsSync(p));
-  if (!found) throw new Error("No Chromium found: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH. .ci/run installs it.");
-  return found;
-}
 
 const QUERY = "大熊猫主要吃什么？";
 const DOCUMENT =

@@ -519,17 +519,27 @@ export function regenerate(text: string, root = ROOT, docFile = "README.md"): { 
   return { text: out + text.slice(at), changed, regions: regions.map((r) => r.name) };
 }
 
-function main(argv: string[]): number {
-  const check = argv.includes("--check");
-  let stale = 0;
+/** Every doc file of {@link DOC_FILES} that exists under `root`, regenerated (the text and the regions that changed). */
+export function regenerateDocFiles(root = ROOT): { file: string; text: string; changed: string[] }[] {
+  const results = [];
   for (const file of DOC_FILES) {
     let text: string;
     try {
-      text = readFileSync(path.join(ROOT, file), "utf8");
+      text = readFileSync(path.join(root, file), "utf8");
     } catch {
       continue;
     }
-    const result = regenerate(text, ROOT, file);
+    const { text: regenerated, changed } = regenerate(text, root, file);
+    results.push({ file, text: regenerated, changed });
+  }
+  return results;
+}
+
+function main(argv: string[]): number {
+  const check = argv.includes("--check");
+  let stale = 0;
+  for (const result of regenerateDocFiles()) {
+    const { file } = result;
     if (result.changed.length === 0) continue;
     if (check) {
       stale++;
